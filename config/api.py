@@ -1,0 +1,16 @@
+"""The JSON API at /api/v1/: one router per app, all behind session or bearer-token auth."""
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from core.api import router as core_router
+from core.api_auth import PersonalTokenAuth
+
+api = NinjaAPI(
+    title="Music Journal API",
+    version="1",
+    description="Listening history, record collection, enrichment and playlists of one person.",
+    auth=[django_auth, PersonalTokenAuth()],
+    urls_namespace="api",
+)
+api.add_router("/", core_router)

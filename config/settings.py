@@ -1,0 +1,221 @@
+"""Settings for Music Journal.
+
+Every value comes from the environment (or an optional `.env` file) and has a working
+default, so `make run` needs no configuration at all. `DATABASE_URL` switches to
+PostgreSQL; `REDIS_URL` switches the cache and the django-q2 broker to Redis.
+"""
+
+import secrets
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(environ.Env().str("JOURNAL_DATA_DIR", default=str(BASE_DIR / "data")))
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _generated_secret_key() -> str:
+    """A secret key kept in the data folder, so sessions survive restarts without setup."""
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or _generated_secret_key()
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "django_q",
+    "core",
+    "catalog",
+    "tracker",
+    "enrichment",
+    "playlists",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.JournalLoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.navigation",
+            ],
+            "builtins": ["django.templatetags.static"],
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+
+# --- Database -------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'journal.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server read while the worker writes; IMMEDIATE avoids
+    # "database is locked" on upgrade from a read to a write transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and background work --------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # A database cache is shared by the web process and every worker: breaker state,
+    # provider caches and metrics must be the same everywhere.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "journal_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
+Q_CLUSTER = {
+    "name": "journal",
+    "workers": env.int("Q_WORKERS", default=1),
+    "timeout": env.int("Q_TIMEOUT", default=3 * 3600),
+    "retry": env.int("Q_TIMEOUT", default=3 * 3600) + 600,
+    "max_attempts": 1,
+    "queue_limit": 50,
+    "save_limit": 500,
+    "catch_up": False,
+    "label": "Background tasks",
+    "sync": env.bool("Q_SYNC", default=False),
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- Auth -----------------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+JOURNAL_ADMIN_USER = env.str("JOURNAL_ADMIN_USER", default="admin")
+JOURNAL_ADMIN_PASSWORD = env.str("JOURNAL_ADMIN_PASSWORD", default="")
+SEED_DEMO = env.bool("SEED_DEMO", default=True)
+
+# --- Internationalization -------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = False
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the source folders when collectstatic has not run (make run).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Outside services (see core/clients/) ---------------------------------------------
+LASTFM_API_KEY = env.str("LASTFM_API_KEY", default="")
+LASTFM_API_SECRET = env.str("LASTFM_API_SECRET", default="")
+LASTFM_USERNAME = env.str("LASTFM_USERNAME", default="")
+LASTFM_API_URL = env.str("LASTFM_API_URL", default="https://ws.audioscrobbler.com/2.0/")
+SPOTIFY_CLIENT_ID = env.str("SPOTIFY_CLIENT_ID", default="")
+SPOTIFY_CLIENT_SECRET = env.str("SPOTIFY_CLIENT_SECRET", default="")
+SPOTIFY_API_URL = env.str("SPOTIFY_API_URL", default="https://api.spotify.com/v1/")
+SPOTIFY_AUTH_URL = env.str("SPOTIFY_AUTH_URL", default="https://accounts.spotify.com/api/token")
+DISCOGS_TOKEN = env.str("DISCOGS_TOKEN", default="")
+DISCOGS_USERNAME = env.str("DISCOGS_USERNAME", default="")
+DISCOGS_API_URL = env.str("DISCOGS_API_URL", default="https://api.discogs.com")
+WIKIDATA_SPARQL_URL = env.str("WIKIDATA_SPARQL_URL", default="https://query.wikidata.org/sparql")
+APIFY_TOKEN = env.str("APIFY_TOKEN", default="")
+APIFY_API_URL = env.str("APIFY_API_URL", default="https://api.apify.com/v2")
+APIFY_ACTOR = env.str("APIFY_ACTOR", default="augeas~spotify-monthly-listeners")
+AI_API_KEY = env.str("AI_API_KEY", default="")
+AI_BASE_URL = env.str("AI_BASE_URL", default="https://api.infomaniak.com/1/ai/openai/v1")
+AI_MODEL = env.str("AI_MODEL", default="mistral24b")
+JOURNAL_CONTACT_URL = env.str("JOURNAL_CONTACT_URL", default="https://github.com/music-journal/music-journal")
+
+ENRICHMENT_MAX_RETRIES = env.int("ENRICHMENT_MAX_RETRIES", default=3)
+ENRICHMENT_RETRY_BACKOFF_FACTOR = env.float("ENRICHMENT_RETRY_BACKOFF_FACTOR", default=1.0)
+ENRICHMENT_CIRCUIT_BREAKER_THRESHOLD = env.int("ENRICHMENT_CIRCUIT_BREAKER_THRESHOLD", default=5)
+ENRICHMENT_CIRCUIT_BREAKER_TIMEOUT = env.int("ENRICHMENT_CIRCUIT_BREAKER_TIMEOUT", default=60)
+ENRICHMENT_TIMEOUT_LASTFM = env.float("ENRICHMENT_TIMEOUT_LASTFM", default=10.0)
+ENRICHMENT_TIMEOUT_SPOTIFY = env.float("ENRICHMENT_TIMEOUT_SPOTIFY", default=10.0)
+ENRICHMENT_TIMEOUT_DISCOGS = env.float("ENRICHMENT_TIMEOUT_DISCOGS", default=15.0)
+ENRICHMENT_TIMEOUT_WIKIDATA = env.float("ENRICHMENT_TIMEOUT_WIKIDATA", default=30.0)
+ENRICHMENT_TIMEOUT_APIFY = env.float("ENRICHMENT_TIMEOUT_APIFY", default=310.0)
+ENRICHMENT_TIMEOUT_AI = env.float("ENRICHMENT_TIMEOUT_AI", default=60.0)
+ENRICHMENT_CACHE_TTL_DEFAULT = env.int("ENRICHMENT_CACHE_TTL_DEFAULT", default=24 * 3600)
+ENRICHMENT_CACHE_TTL_MONTHLY_LISTENERS = env.int("ENRICHMENT_CACHE_TTL_MONTHLY_LISTENERS", default=3600)
+ENRICHMENT_CACHE_TTL_LABELS = env.int("ENRICHMENT_CACHE_TTL_LABELS", default=24 * 3600)
+ENRICHMENT_CACHE_TTL_MANAGEMENT = env.int("ENRICHMENT_CACHE_TTL_MANAGEMENT", default=7 * 24 * 3600)
+
+# --- Logging --------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Security when served publicly ----------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Schedules: declared here, upserted by name on every `migrate` (core/schedules.py) --
+JOURNAL_SCHEDULES = [
+    {"name": "worker heartbeat", "func": "core.tasks.worker_heartbeat", "schedule_type": "I", "minutes": 1, "repeats": -1},
+]

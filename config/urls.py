@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from catalog import views as catalog_views
+from config.api import api
+from core import views as core_views
+from playlists import views as playlist_views
+from tracker import views as tracker_views
+
+admin.site.site_header = "Music Journal admin"
+admin.site.site_title = "Music Journal"
+admin.site.index_title = "Edit the journal"
+
+urlpatterns = [
+    path("", tracker_views.dashboard, name="dashboard"),
+    path("journal/", tracker_views.journal, name="journal"),
+    path("timeline/", tracker_views.timeline, name="timeline"),
+    path("analytics/", tracker_views.analytics, name="analytics"),
+    path("collection/", catalog_views.collection, name="collection"),
+    path("albums/<int:album_id>/", catalog_views.album_detail, name="album_detail"),
+    path("artists/<int:artist_id>/", catalog_views.artist_detail, name="artist_detail"),
+    path("playlists/", playlist_views.playlist_list, name="playlists"),
+    path("settings/", core_views.settings_page, name="settings"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

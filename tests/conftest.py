@@ -1,0 +1,22 @@
+"""Shared fixtures: an owner, a second (non-staff) user, and clients logged in as each."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+OWNER_PASSWORD = "owner-password-123"
+
+
+@pytest.fixture
+def owner(db):
+    return get_user_model().objects.create_superuser("owner", "owner@example.com", OWNER_PASSWORD)
+
+
+@pytest.fixture
+def other_user(db):
+    return get_user_model().objects.create_user("visitor", "visitor@example.com", "visitor-password-123")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client

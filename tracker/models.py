@@ -1,0 +1,70 @@
+"""Listening history: one row per play, and the state of the Last.fm poller."""
+
+from django.db import models
+from django.utils import timezone
+
+from catalog.models import Album, Artist, Track
+
+
+class Scrobble(models.Model):
+    """One play of a track. Unique on (track, played_at), so every ingest is idempotent.
+
+    `artist`, `album`, `local_date` and `local_hour` are denormalized from the track and
+    `played_at` (in TIME_ZONE) so journal, timeline and analytics queries need no joins.
+    """
+
+    class Source(models.TextChoices):
+        LASTFM = "lastfm", "Last.fm"
+        SPOTIFY = "spotify", "Spotify"
+        LISTENBRAINZ = "listenbrainz", "ListenBrainz"
+        MANUAL = "manual", "Manual"
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="scrobbles")
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="scrobbles")
+    album = models.ForeignKey(Album, null=True, blank=True, on_delete=models.SET_NULL, related_name="scrobbles")
+    played_at = models.DateTimeField(help_text="Start of the play, UTC.")
+    local_date = models.DateField(help_text="Day of the play in TIME_ZONE.")
+    local_hour = models.PositiveSmallIntegerField(help_text="Hour of the play in TIME_ZONE.")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.LASTFM)
+    loved = models.BooleanField(default=False)
+    ms_played = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-played_at"]
+        constraints = [models.UniqueConstraint(fields=["track", "played_at"], name="scrobble_unique_play")]
+        indexes = [
+            models.Index(fields=["-played_at"], name="scrobble_recent"),
+            models.Index(fields=["local_date", "local_hour"], name="scrobble_day_hour"),
+            models.Index(fields=["artist", "played_at"], name="scrobble_artist_time"),
+            models.Index(fields=["album", "played_at"], name="scrobble_album_time"),
+            models.Index(fields=["source", "played_at"], name="scrobble_source_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.track} at {self.played_at:%Y-%m-%d %H:%M}"
+
+
+class TrackerState(models.Model):
+    """The Last.fm poller's settings and last results (a single row, pk=1)."""
+
+    enabled = models.BooleanField(default=True)
+    interval_seconds = models.PositiveIntegerField(default=120)
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    now_playing_track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    now_playing_since = models.DateTimeField(null=True, blank=True)
+    now_playing_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "tracker state"
+        verbose_name_plural = "tracker state"
+
+    def __str__(self):
+        return "Last.fm tracker"
+
+    @classmethod
+    def load(cls) -> "TrackerState":
+        state, _ = cls.objects.get_or_create(pk=1)
+        return state
