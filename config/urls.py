@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from catalog import art_views
 from catalog import views as catalog_views
 from config.api import api
 from core import views as core_views
@@ -20,6 +21,7 @@ urlpatterns = [
     path("collection/", catalog_views.collection, name="collection"),
     path("albums/<int:album_id>/", catalog_views.album_detail, name="album_detail"),
     path("artists/<int:artist_id>/", catalog_views.artist_detail, name="artist_detail"),
+    path("art/<str:kind>/<int:pk>.svg", art_views.placeholder_art, name="placeholder_art"),
     path("playlists/", playlist_views.playlist_list, name="playlists"),
     path("settings/", core_views.settings_page, name="settings"),
     path("healthz", core_views.healthz, name="healthz"),
