@@ -6,15 +6,16 @@ PostgreSQL; `REDIS_URL` switches the cache and the django-q2 broker to Redis.
 """
 
 import secrets
+from contextlib import suppress
 from pathlib import Path
 
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(environ.Env().str("JOURNAL_DATA_DIR", default=str(BASE_DIR / "data")))
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+DATA_DIR = BASE_DIR / env.str("JOURNAL_DATA_DIR", default="data")  # an absolute path stays as it is
 
 
 def _generated_secret_key() -> str:
@@ -153,6 +154,8 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+with suppress(OSError):  # whitenoise warns when it is missing; collectstatic fills it
+    STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,20 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from core.models import ApiToken
+
+
+class Command(BaseCommand):
+    help = "Create a personal API token for USERNAME and print it once (send it as `Authorization: Bearer <token>`)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--name", default="default", help="A label to recognise the token by.")
+
+    def handle(self, *args, username, name, **options):
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"No active user named '{username}'.")
+        _, raw = ApiToken.issue(user=user, name=name)
+        self.stdout.write(raw)
+        self.stderr.write(f"Token '{name}' created for {username}; it is shown only this once.")
