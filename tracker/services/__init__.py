@@ -1,0 +1,1 @@
+"""Write-side business logic of the listening history (ingest, imports, demo data)."""
