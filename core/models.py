@@ -73,3 +73,45 @@ class ApiToken(models.Model):
         raw = "mj_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, token_hash=cls.hash(raw), prefix=raw[:8])
         return token, raw
+
+
+class ServiceMetric(models.Model):
+    """Running counters of one outside service, shared by the web process and every worker.
+
+    Written by `core.resilience` with atomic `F()` updates, read by the settings page and
+    `/api/v1/enrichment/metrics`, so every process shows the same figures.
+    """
+
+    service = models.CharField(max_length=30, unique=True)
+    requests = models.PositiveBigIntegerField(default=0, help_text="HTTP attempts, retries included.")
+    successes = models.PositiveBigIntegerField(default=0)
+    failures = models.PositiveBigIntegerField(default=0)
+    retries = models.PositiveBigIntegerField(default=0)
+    cache_hits = models.PositiveBigIntegerField(default=0)
+    cache_misses = models.PositiveBigIntegerField(default=0)
+    short_circuits = models.PositiveBigIntegerField(default=0, help_text="Calls refused by an open breaker.")
+    latency_ms_total = models.FloatField(default=0.0)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["service"]
+
+    def __str__(self):
+        return f"{self.service}: {self.successes} ok, {self.failures} failed"
+
+    @property
+    def success_rate(self) -> float | None:
+        outcomes = self.successes + self.failures
+        return self.successes / outcomes if outcomes else None
+
+    @property
+    def cache_hit_rate(self) -> float | None:
+        lookups = self.cache_hits + self.cache_misses
+        return self.cache_hits / lookups if lookups else None
+
+    @property
+    def average_latency_ms(self) -> float | None:
+        return self.latency_ms_total / self.requests if self.requests else None
