@@ -1,9 +1,12 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from core.models import ApiToken
 from core.selectors.health import health_report
 
 
@@ -16,5 +19,35 @@ def healthz(request):
     return JsonResponse(report, status=200 if report["database"]["ok"] else 503)
 
 
+@require_http_methods(["GET", "POST"])
+@never_cache
 def settings_page(request):
-    return render(request, "core/settings.html", {})
+    """Settings: outside services, personal API tokens, and how to configure the rest.
+
+    A new token is rendered in the POST response itself (never stored, never redirected
+    through the session), so it is shown exactly once.
+    """
+    new_token = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create_token":
+            name = request.POST.get("name", "").strip()[:100] or "default"
+            token, new_token = ApiToken.issue(user=request.user, name=name)
+        elif action == "revoke_token":
+            token_id = request.POST.get("token_id", "")
+            deleted = ApiToken.objects.filter(user=request.user, pk=token_id).delete()[0] if token_id.isdigit() else 0
+            messages.success(request, "Token revoked.") if deleted else messages.error(request, "No such token.")
+            return redirect("settings")
+        else:
+            messages.error(request, "Unknown action.")
+            return redirect("settings")
+    context = {
+        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+        "new_token": new_token,
+        "lastfm_configured": bool(settings.LASTFM_API_KEY and settings.LASTFM_USERNAME),
+        "lastfm_username": settings.LASTFM_USERNAME,
+        "discogs_configured": bool(settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME),
+        "discogs_username": settings.DISCOGS_USERNAME,
+        "time_zone": settings.TIME_ZONE,
+    }
+    return render(request, "core/settings.html", context)

@@ -1,0 +1,1 @@
+"""Read-side queries of the catalog, shaped for the pages."""

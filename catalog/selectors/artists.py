@@ -1,0 +1,71 @@
+"""One artist's page: albums (owned and listened), top tracks, plays by month, similar, tags."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+
+from catalog.models import Album, Artist, ArtistSimilar, CollectionItem, Track
+from tracker.models import Scrobble
+from tracker.selectors.stats import plays_per_month
+
+MAX_ALBUMS = 60
+
+
+@dataclass
+class ArtistView:
+    artist: Artist
+    albums: list[Album]
+    top_tracks: list[Track]
+    months: list[dict]
+    similar: list[ArtistSimilar]
+    tags: list[str]
+    plays: int = 0
+    owned_count: int = 0
+    top_track_peak: int = 0
+    first_play: object = None
+    last_play: object = None
+
+
+def artist_view(*, artist_id: int) -> ArtistView | None:
+    artist = Artist.objects.select_related("principal_label").filter(pk=artist_id).first()
+    if artist is None:
+        return None
+    scrobbles = Scrobble.objects.filter(artist=artist)
+    album_plays = dict(scrobbles.exclude(album__isnull=True).order_by().values_list("album_id").annotate(n=Count("*")))
+    owned = CollectionItem.objects.filter(album=OuterRef("pk"), removed_at__isnull=True)
+    albums = list(
+        Album.objects.filter(Q(credits__artist=artist) | Q(artist=artist) | Q(pk__in=list(album_plays)[:500]))
+        .distinct()
+        .annotate(owned=Exists(owned))
+        .order_by("year", "title")[:MAX_ALBUMS]
+    )
+    for album in albums:
+        album.plays = album_plays.get(album.pk, 0)
+    albums.sort(key=lambda a: (-a.plays, a.year or 9999, a.title))
+    top_rows = list(scrobbles.order_by().values_list("track_id").annotate(n=Count("*")).order_by("-n", "track_id")[:10])
+    tracks_by_id = Track.objects.select_related("album").in_bulk([pk for pk, _ in top_rows])
+    top_tracks = []
+    for pk, plays in top_rows:
+        if pk in tracks_by_id:
+            track = tracks_by_id[pk]
+            track.plays = plays
+            top_tracks.append(track)
+    totals = scrobbles.aggregate(plays=Count("*"), first=Min("played_at"), last=Max("played_at"))
+    similar = list(artist.similar_links.select_related("similar").order_by("-match")[:12])
+    tags = []
+    for link in artist.tag_links.select_related("tag").order_by("-weight")[:30]:
+        if link.tag.name not in tags:
+            tags.append(link.tag.name)
+    return ArtistView(
+        artist=artist,
+        albums=albums,
+        top_tracks=top_tracks,
+        top_track_peak=top_tracks[0].plays if top_tracks else 0,
+        months=plays_per_month(qs=scrobbles, months=36) if totals["plays"] else [],
+        similar=similar,
+        tags=tags[:12],
+        plays=totals["plays"] or 0,
+        owned_count=sum(1 for a in albums if a.owned),
+        first_play=totals["first"],
+        last_play=totals["last"],
+    )

@@ -1,0 +1,106 @@
+"""Template helpers for the journal pages: cover URLs, durations, charts.
+
+Nothing here marks outside data safe: names and titles stay escaped by the template engine.
+"""
+
+from datetime import timedelta
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+
+from core.art import name_version
+
+register = template.Library()
+
+
+def placeholder_url(kind: str, pk: int, name: str) -> str:
+    return f"{reverse('placeholder_art', args=[kind, pk])}?v={name_version(name)}"
+
+
+@register.simple_tag
+def artist_image_url(artist) -> str:
+    """The artist's picture, or a locally drawn placeholder."""
+    if artist is None:
+        return ""
+    return artist.image_url or placeholder_url("artist", artist.pk, artist.name)
+
+
+@register.simple_tag
+def cover_url(album, artist=None, small: bool = False) -> str:
+    """The album's cover (its thumbnail when `small`), else a placeholder; without an album,
+    the artist's picture."""
+    if album is not None:
+        if small and album.thumb_url:
+            return album.thumb_url
+        return album.cover_url or album.thumb_url or placeholder_url("album", album.pk, album.title)
+    return artist_image_url(artist)
+
+
+@register.filter
+def duration(milliseconds) -> str:
+    """3:25 for 205000 ms; 1:02:03 past an hour; empty for nothing."""
+    if not milliseconds:
+        return ""
+    seconds = int(milliseconds) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@register.filter
+def minutes_label(milliseconds) -> str:
+    """'2 h 05 min' or '45 min' for a listening time in milliseconds."""
+    minutes = int(milliseconds or 0) // 60000
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+@register.filter
+def percent_of(value, maximum) -> float:
+    """Share of `maximum`, 0-100, for bar widths."""
+    try:
+        return round(100 * float(value) / float(maximum), 1) if maximum else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+@register.inclusion_tag("partials/bar_chart.html")
+def bar_chart(bars, label: str = "", height: int = 120, css_class: str = ""):
+    """An SVG bar chart from a list of dicts with `label`, `value` and optional `href`,
+    `title` and `tick` (the axis text under that bar)."""
+    bars = list(bars or [])
+    peak = max((b["value"] for b in bars), default=0)
+    count = max(len(bars), 1)
+    width = count * 10
+    drawn = []
+    for index, bar in enumerate(bars):
+        bar_height = 0 if not peak else max(1.5 if bar["value"] else 0, 96 * bar["value"] / peak)
+        drawn.append({
+            **bar,
+            "x": index * 10 + 1,
+            "y": round(100 - bar_height, 2),
+            "h": round(bar_height, 2),
+        })
+    return {
+        "bars": drawn,
+        "label": label,
+        "height": height,
+        "width": width,
+        "peak": peak,
+        "css_class": css_class,
+        "ticks": [b for b in bars if b.get("tick")],
+    }
+
+
+@register.filter
+def day_label(day) -> str:
+    """'Today', 'Yesterday', or 'Monday 3 March 2025' for a local date."""
+    if not day:
+        return ""
+    today = timezone.localdate()
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return f"{day:%A} {day.day} {day:%B %Y}"

@@ -1,0 +1,1 @@
+"""Read-side queries of the listening history, shaped for the pages."""

@@ -1,0 +1,67 @@
+"""What the dashboard shows: now playing, today, the last plays and this week."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from tracker.models import Scrobble, TrackerState
+from tracker.selectors.stats import Ranked, plays_per_day, top_artists
+
+# The poller refreshes now-playing every couple of minutes; older than this means stopped.
+NOW_PLAYING_FRESH_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    plays: int
+    ms: int
+
+
+def now_playing():
+    """The track the Last.fm poller saw playing recently, or None."""
+    state = TrackerState.objects.select_related("now_playing_track__artist", "now_playing_track__album").filter(pk=1).first()
+    if not state or not state.now_playing_track or not state.now_playing_seen_at:
+        return None
+    fresh_for = max(NOW_PLAYING_FRESH_SECONDS, 3 * state.interval_seconds)
+    if timezone.now() - state.now_playing_seen_at > timedelta(seconds=fresh_for):
+        return None
+    return state.now_playing_track
+
+
+def day_totals(*, day: date) -> DayTotals:
+    """Plays and listening time of one local day (ms_played when known, else track length)."""
+    totals = Scrobble.objects.filter(local_date=day).aggregate(
+        plays=Count("*"), ms=Sum(Coalesce("ms_played", "track__duration_ms"))
+    )
+    return DayTotals(plays=totals["plays"] or 0, ms=totals["ms"] or 0)
+
+
+def recent_plays(*, limit: int = 20) -> list[Scrobble]:
+    return list(Scrobble.objects.select_related("track", "artist", "album").order_by("-played_at", "-id")[:limit])
+
+
+def week_bars(*, today: date | None = None) -> list[dict]:
+    """Plays per day over the last seven days, each bar linking to that day's timeline."""
+    today = today or timezone.localdate()
+    start = today - timedelta(days=6)
+    counts = plays_per_day(since=start, until=today)
+    timeline = reverse("timeline")
+    return [
+        {
+            "label": day.strftime("%a %-d %b"),
+            "value": counts.get(day, 0),
+            "tick": day.strftime("%a"),
+            "href": f"{timeline}?date={day.isoformat()}",
+            "current": day == today,
+        }
+        for day in (start + timedelta(days=n) for n in range(7))
+    ]
+
+
+def week_top_artists(*, today: date | None = None, limit: int = 6) -> list[Ranked]:
+    today = today or timezone.localdate()
+    return top_artists(since=today - timedelta(days=6), limit=limit)

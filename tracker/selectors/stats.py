@@ -1,0 +1,127 @@
+"""Aggregates over scrobbles: top artists/albums/tracks, plays per day, month and hour.
+
+Every aggregate groups on an indexed column (artist/album/track with played_at, or
+local_date/local_hour) and loads at most `limit` objects afterwards with one query.
+"""
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from catalog.models import Album, Artist, Track
+from tracker.models import Scrobble
+
+PERIODS = OrderedDict([
+    ("7d", ("Last 7 days", 7)),
+    ("30d", ("Last 30 days", 30)),
+    ("365d", ("Last 12 months", 365)),
+    ("all", ("All time", None)),
+])
+DEFAULT_PERIOD = "30d"
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One row of a chart: the object, its play count and its share of the first row."""
+
+    obj: object
+    plays: int
+    share: float
+
+
+def period_start(*, period: str, today: date | None = None) -> date | None:
+    """First local day included in `period` (None for all time)."""
+    days = PERIODS.get(period, PERIODS[DEFAULT_PERIOD])[1]
+    if days is None:
+        return None
+    return (today or timezone.localdate()) - timedelta(days=days - 1)
+
+
+def scrobbles_since(*, since: date | None) -> QuerySet:
+    qs = Scrobble.objects.all()
+    return qs.filter(local_date__gte=since) if since else qs
+
+
+def _ranked(rows: list[tuple[int, int]], model) -> list[Ranked]:
+    related = {Album: ("artist",), Track: ("artist", "album")}.get(model, ())
+    objects = model.objects.select_related(*related).in_bulk([pk for pk, _ in rows]) if rows else {}
+    top = rows[0][1] if rows else 0
+    return [Ranked(objects[pk], plays, round(100 * plays / top, 1) if top else 0) for pk, plays in rows if pk in objects]
+
+
+def _top(qs: QuerySet, field: str, limit: int) -> list[tuple[int, int]]:
+    return list(
+        qs.exclude(**{f"{field}__isnull": True})
+        .values_list(field)
+        .annotate(plays=Count("*"))
+        .order_by("-plays", field)[:limit]
+    )
+
+
+def top_artists(*, since: date | None = None, limit: int = 10) -> list[Ranked]:
+    return _ranked(_top(scrobbles_since(since=since), "artist_id", limit), Artist)
+
+
+def top_albums(*, since: date | None = None, limit: int = 10) -> list[Ranked]:
+    return _ranked(_top(scrobbles_since(since=since), "album_id", limit), Album)
+
+
+def top_tracks(*, since: date | None = None, limit: int = 10) -> list[Ranked]:
+    return _ranked(_top(scrobbles_since(since=since), "track_id", limit), Track)
+
+
+def plays_per_day(*, qs: QuerySet | None = None, since: date | None = None, until: date | None = None) -> dict[date, int]:
+    """{local_date: plays}, from the (local_date, local_hour) index."""
+    qs = Scrobble.objects.all() if qs is None else qs
+    if since:
+        qs = qs.filter(local_date__gte=since)
+    if until:
+        qs = qs.filter(local_date__lte=until)
+    return dict(qs.order_by().values_list("local_date").annotate(plays=Count("*")))
+
+
+def plays_per_month(*, qs: QuerySet | None = None, months: int | None = None, today: date | None = None) -> list[dict]:
+    """Plays per calendar month, oldest first, as chart bars; months without plays are zero.
+
+    Daily counts are rolled up here rather than with TruncMonth, so the database only
+    groups on the indexed local_date column.
+    """
+    today = today or timezone.localdate()
+    since = None
+    if months:
+        first = date(today.year, today.month, 1)
+        year, month = divmod(first.year * 12 + first.month - 1 - (months - 1), 12)
+        since = date(year, month + 1, 1)
+    daily = plays_per_day(qs=qs, since=since)
+    if not daily:
+        return []
+    totals: dict[tuple[int, int], int] = {}
+    for day, plays in daily.items():
+        totals[(day.year, day.month)] = totals.get((day.year, day.month), 0) + plays
+    start = since or min(daily)
+    year, month = start.year, start.month
+    bars = []
+    while (year, month) <= (today.year, today.month):
+        first_of_month = date(year, month, 1)
+        bars.append({
+            "label": first_of_month.strftime("%b %Y"),
+            "value": totals.get((year, month), 0),
+            "tick": first_of_month.strftime("%Y") if month == 1 else "",
+        })
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    if bars and not any(b["tick"] for b in bars):
+        bars[0]["tick"] = date(start.year, start.month, 1).strftime("%b %Y")
+    return bars
+
+
+def plays_per_hour(*, qs: QuerySet | None = None) -> list[dict]:
+    """24 chart bars, one per local hour."""
+    qs = Scrobble.objects.all() if qs is None else qs
+    counts = dict(qs.order_by().values_list("local_hour").annotate(plays=Count("*")))
+    return [
+        {"label": f"{hour:02d}:00", "value": counts.get(hour, 0), "tick": f"{hour:02d}" if hour % 3 == 0 else ""}
+        for hour in range(24)
+    ]
