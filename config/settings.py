@@ -145,6 +145,10 @@ JOURNAL_ADMIN_USER = env.str("JOURNAL_ADMIN_USER", default="admin")
 JOURNAL_ADMIN_PASSWORD = env.str("JOURNAL_ADMIN_PASSWORD", default="")
 SEED_DEMO = env.bool("SEED_DEMO", default=True)
 
+# --- History imports ------------------------------------------------------------------
+IMPORT_MIN_MS_PLAYED = env.int("IMPORT_MIN_MS_PLAYED", default=30_000)  # shorter Spotify plays are skips
+IMPORT_SKIP_PRIVATE_SESSIONS = env.bool("IMPORT_SKIP_PRIVATE_SESSIONS", default=False)
+
 # --- Internationalization -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

@@ -39,12 +39,13 @@ def strip_discogs_suffix(name: str) -> str:
 
 def name_key(name: str) -> str:
     """Matching key for an artist or label name."""
-    return fold(strip_discogs_suffix(name))
+    name = strip_discogs_suffix(name)
+    return fold(name) or name.strip().casefold()  # "!!!" is a band: never an empty key
 
 
 def title_key(title: str) -> str:
     """Matching key for an album or track title (edition words kept)."""
-    return fold(title)
+    return fold(title) or (title or "").strip().casefold()
 
 
 def edition_free_title_key(title: str) -> str:

@@ -1,0 +1,109 @@
+"""What every history-file parser shares: the error type, a streaming JSON reader, time parsing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import IO
+
+_DECODER = json.JSONDecoder()
+_WHITESPACE = " \t\r\n"
+CHUNK_CHARS = 1 << 20
+
+
+class ImportFileError(Exception):
+    """A file is not what it claims to be; names the file and the line."""
+
+    def __init__(self, name: str, line: int | None, problem: str):
+        self.name, self.line, self.problem = name, line, problem
+        where = f"{name}, line {line}" if line else name
+        super().__init__(f"{where}: {problem}")
+
+
+def iter_json_array(stream: IO[str], name: str) -> Iterator[tuple[int, object]]:
+    """Yield (line, item) for each item of a top-level JSON array, reading in chunks.
+
+    A 500 MB history file never sits in memory whole; a file cut off mid-way raises
+    ImportFileError with the line where the broken item starts.
+    """
+    buffer, pos, eof = "", 0, False
+    counted_to, line = 0, 1  # newlines are counted once, as the reader moves forward
+
+    def line_at(index: int) -> int:
+        nonlocal counted_to, line
+        if index > counted_to:
+            line += buffer.count("\n", counted_to, index)
+            counted_to = index
+        return line
+
+    def fill() -> bool:
+        nonlocal buffer, pos, eof, counted_to
+        chunk = stream.read(CHUNK_CHARS)
+        if not chunk:
+            eof = True
+            return False
+        line_at(pos)
+        buffer, pos, counted_to = buffer[pos:] + chunk, 0, 0
+        return True
+
+    def skip_whitespace() -> None:
+        nonlocal pos
+        while True:
+            while pos < len(buffer) and buffer[pos] in _WHITESPACE:
+                pos += 1
+            if pos < len(buffer) or not fill():
+                return
+
+    fill()
+    if buffer.startswith("\ufeff"):
+        pos = 1
+    skip_whitespace()
+    if pos >= len(buffer) or buffer[pos] != "[":
+        raise ImportFileError(name, line_at(pos) if buffer else 1, "expected a JSON array ([ … ])")
+    pos += 1
+    expect_item = True
+    while True:
+        skip_whitespace()
+        if pos >= len(buffer):
+            raise ImportFileError(name, line_at(pos), "the file ends before the JSON array is closed (cut off?)")
+        char = buffer[pos]
+        if char == "]":
+            return
+        if char == "," and not expect_item:
+            pos += 1
+            expect_item = True
+            continue
+        if not expect_item:
+            raise ImportFileError(name, line_at(pos), f"expected ',' or ']' but found {char!r}")
+        while True:
+            try:
+                item, end = _DECODER.raw_decode(buffer, pos)
+                break
+            except json.JSONDecodeError as error:
+                if eof or not fill():
+                    item_line = line_at(pos)
+                    raise ImportFileError(
+                        name, line_at(error.pos),
+                        f"broken JSON: {error.msg.lower().removesuffix(' at').removesuffix(' starting')} (in the item that starts on line {item_line}); "
+                        "the file may be cut off",
+                    ) from None
+        yield line_at(pos), item
+        pos = end
+        expect_item = False
+
+
+def utc_from_epoch(value, name: str, line: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(float(value), tz=timezone.utc).replace(microsecond=0)
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise ImportFileError(name, line, f"{value!r} is not a Unix timestamp") from None
+
+
+def utc_from_text(value: str, formats: tuple[str, ...], name: str, line: int) -> datetime:
+    for fmt in formats:
+        try:
+            return datetime.strptime(value.strip(), fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    raise ImportFileError(name, line, f"the date {value!r} matches no known format")

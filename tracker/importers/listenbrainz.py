@@ -1,0 +1,56 @@
+"""ListenBrainz exports: the old single JSON array, and the new zip of `listens/<y>/<m>.jsonl`.
+
+`listened_at` is the START of the play, in epoch seconds (an int, sometimes a float).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import IO
+
+from tracker.importers.base import ImportFileError, iter_json_array, utc_from_epoch
+from tracker.services.ingest import Play
+
+
+def parse_json_array(stream: IO[str], name: str) -> Iterator[Play | str]:
+    """`<user>_lb-YYYY-MM-DD.json`: one JSON array of listens, newest first."""
+    for line, listen in iter_json_array(stream, name):
+        yield _play(listen, name, line)
+
+
+def parse_jsonl(stream: IO[str], name: str) -> Iterator[Play | str]:
+    """`listens/<year>/<month>.jsonl`: one listen per line."""
+    for line, text in enumerate(stream, start=1):
+        if not text.strip():
+            continue
+        try:
+            listen = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ImportFileError(name, line, f"broken JSON: {error.msg.lower()}") from None
+        yield _play(listen, name, line)
+
+
+def _play(listen, name: str, line: int) -> Play:
+    if not isinstance(listen, dict) or "listened_at" not in listen or not isinstance(listen.get("track_metadata"), dict):
+        raise ImportFileError(name, line, "not a ListenBrainz listen (no listened_at / track_metadata)")
+    meta = listen["track_metadata"]
+    info = meta.get("additional_info") or {}
+    return Play(
+        artist=meta.get("artist_name") or "",
+        title=meta.get("track_name") or "",
+        album=meta.get("release_name") or "",
+        played_at=utc_from_epoch(listen["listened_at"], name, line),
+        duration_ms=_duration_ms(info),
+    )
+
+
+def _duration_ms(info: dict) -> int | None:
+    try:
+        if info.get("duration_ms") is not None:
+            return int(info["duration_ms"])
+        if info.get("duration") is not None:
+            return int(float(info["duration"]) * 1000)
+    except (TypeError, ValueError):
+        return None
+    return None

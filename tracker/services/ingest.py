@@ -1,0 +1,270 @@
+"""The one ingest path every source uses: Last.fm polling and backfill, and history files.
+
+`scrobble_ingest` takes plain `Play` tuples, finds or creates their artists, albums and
+tracks in bulk (matching on `name_key` / `title_key`), and inserts the scrobbles in
+batches. It is idempotent: a play already stored is counted, not added. A play of the same
+artist and title starting within ±60 s of a stored one (or of one earlier in the same
+input) is the same play seen by another source — Last.fm dates are cut to the minute and
+Spotify only knows when a stream ended — so it is not added twice.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from itertools import islice
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+
+from catalog.models import Album, AlbumArtist, Artist, Track
+from core import normalize
+from tracker.models import Scrobble
+
+DUPLICATE_WINDOW = timedelta(seconds=60)
+BATCH_SIZE = 5000
+
+
+class Play(NamedTuple):
+    """One play as a source reports it; `played_at` is the START, timezone-aware."""
+
+    artist: str
+    title: str
+    played_at: datetime
+    album: str = ""
+    ms_played: int | None = None
+    duration_ms: int | None = None
+    loved: bool = False
+
+
+@dataclass
+class IngestResult:
+    added: int = 0
+    already_present: int = 0
+    rejected: int = 0
+    rejected_reasons: Counter = field(default_factory=Counter)
+    newest_played_at: datetime | None = None
+
+    def reject(self, reason: str, count: int = 1) -> None:
+        self.rejected += count
+        self.rejected_reasons[reason] += count
+
+    def merge(self, other: IngestResult) -> None:
+        self.added += other.added
+        self.already_present += other.already_present
+        self.rejected += other.rejected
+        self.rejected_reasons.update(other.rejected_reasons)
+        if other.newest_played_at and (not self.newest_played_at or other.newest_played_at > self.newest_played_at):
+            self.newest_played_at = other.newest_played_at
+
+    def summary(self) -> str:
+        text = f"{self.added:,} added, {self.already_present:,} already present, {self.rejected:,} rejected"
+        if self.rejected_reasons:
+            reasons = ", ".join(f"{reason}: {n:,}" for reason, n in self.rejected_reasons.most_common())
+            text += f" ({reasons})"
+        return text
+
+
+_name_key = lru_cache(maxsize=200_000)(normalize.name_key)
+_title_key = lru_cache(maxsize=500_000)(normalize.title_key)
+
+
+def scrobble_ingest(
+    *,
+    plays: Iterable[Play],
+    source: str,
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[IngestResult], None] | None = None,
+) -> IngestResult:
+    """Store `plays` from `source`; return how many were added, already present or rejected.
+
+    Run inside the caller's transaction when all-or-nothing is needed (a file import);
+    each batch is its own transaction otherwise, so a crash keeps what was stored.
+    """
+    ingest = _Ingest(source=source)
+    total = IngestResult()
+    iterator = iter(plays)
+    while batch := list(islice(iterator, batch_size)):
+        with transaction.atomic():
+            result = ingest.store(batch)
+        total.merge(result)
+        if on_batch:
+            on_batch(total)
+    return total
+
+
+class _Ingest:
+    """Keeps the id maps of one ingest run, so repeated names cost one lookup."""
+
+    def __init__(self, *, source: str):
+        self.source = source
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+        self.artist_ids: dict[str, int] = {}
+        self.album_ids: dict[tuple[int, str], int] = {}
+        self.track_ids: dict[tuple[int, int | None, str], int] = {}
+
+    def store(self, batch: list[Play]) -> IngestResult:
+        result = IngestResult()
+        valid = []
+        for play in batch:
+            reason = _rejection_reason(play)
+            if reason:
+                result.reject(reason)
+            else:
+                valid.append(play)
+        if not valid:
+            return result
+
+        keyed = [(play, _name_key(play.artist), _title_key(play.album) if play.album else "", _title_key(play.title)) for play in valid]
+        self._resolve_artists({artist_key: play.artist for play, artist_key, _, _ in keyed})
+        self._resolve_albums({(self.artist_ids[a], al): play.album for play, a, al, _ in keyed if al})
+        self._resolve_tracks(
+            {
+                (self.artist_ids[a], self.album_ids[(self.artist_ids[a], al)] if al else None, t): play
+                for play, a, al, t in keyed
+            }
+        )
+
+        known = self._stored_play_times(keyed)
+        rows = []
+        for play, artist_key, album_key, track_key in sorted(keyed, key=lambda k: k[0].played_at):
+            artist_id = self.artist_ids[artist_key]
+            times = known[(artist_id, track_key)]
+            if _has_play_near(times, play.played_at):
+                result.already_present += 1
+                continue
+            bisect.insort(times, play.played_at)
+            album_id = self.album_ids[(artist_id, album_key)] if album_key else None
+            local = play.played_at.astimezone(self.tz)
+            rows.append(
+                Scrobble(
+                    track_id=self.track_ids[(artist_id, album_id, track_key)],
+                    artist_id=artist_id,
+                    album_id=album_id,
+                    played_at=play.played_at,
+                    local_date=local.date(),
+                    local_hour=local.hour,
+                    source=self.source,
+                    loved=play.loved,
+                    ms_played=play.ms_played,
+                )
+            )
+            if result.newest_played_at is None or play.played_at > result.newest_played_at:
+                result.newest_played_at = play.played_at
+        Scrobble.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        result.added += len(rows)
+        return result
+
+    def _resolve_artists(self, names_by_key: dict[str, str]) -> None:
+        missing = [key for key in names_by_key if key not in self.artist_ids]
+        if not missing:
+            return
+        for chunk in _chunks(missing, 500):
+            self.artist_ids.update(Artist.objects.filter(name_key__in=chunk).values_list("name_key", "id"))
+        new = [Artist(name=names_by_key[key], name_key=key) for key in missing if key not in self.artist_ids]
+        if new:
+            Artist.objects.bulk_create(new, ignore_conflicts=True)
+            for chunk in _chunks([a.name_key for a in new], 500):
+                self.artist_ids.update(Artist.objects.filter(name_key__in=chunk).values_list("name_key", "id"))
+
+    def _resolve_albums(self, titles_by_key: dict[tuple[int, str], str]) -> None:
+        missing = [key for key in titles_by_key if key not in self.album_ids]
+        if not missing:
+            return
+        self._load_albums(missing)
+        new_keys = [key for key in missing if key not in self.album_ids]
+        if new_keys:
+            created = Album.objects.bulk_create(
+                [Album(title=titles_by_key[key], title_key=key[1], artist_id=key[0]) for key in new_keys]
+            )
+            if any(album.pk is None for album in created):  # back ends that return no ids
+                self._load_albums(new_keys)
+            else:
+                self.album_ids.update({(a.artist_id, a.title_key): a.pk for a in created})
+            AlbumArtist.objects.bulk_create(
+                [AlbumArtist(album_id=self.album_ids[key], artist_id=key[0], position=0) for key in new_keys],
+                ignore_conflicts=True,
+            )
+
+    def _load_albums(self, keys: list[tuple[int, str]]) -> None:
+        """Map (artist, title key) to the listening-history album.
+
+        A collection edition (a Discogs release) points to it through `listened_album`;
+        without one, an album that is not a collection release wins, then the oldest.
+        """
+        for chunk in _chunks(keys, 500):
+            rows = Album.objects.filter(
+                artist_id__in={k[0] for k in chunk}, title_key__in={k[1] for k in chunk}
+            ).values_list("artist_id", "title_key", "id", "listened_album_id", "discogs_release_id")
+            best: dict[tuple[int, str], tuple] = {}
+            for artist_id, key, album_id, listened_album_id, release_id in rows:
+                rank = (listened_album_id is None, release_id is not None, album_id)
+                target = listened_album_id or album_id
+                if (artist_id, key) not in best or rank < best[(artist_id, key)][0]:
+                    best[(artist_id, key)] = (rank, target)
+            self.album_ids.update({key: target for key, (_, target) in best.items()})
+
+    def _resolve_tracks(self, plays_by_key: dict[tuple[int, int | None, str], Play]) -> None:
+        missing = [key for key in plays_by_key if key not in self.track_ids]
+        if not missing:
+            return
+        self._load_tracks(missing)
+        new = [
+            Track(title=plays_by_key[key].title, title_key=key[2], artist_id=key[0], album_id=key[1],
+                  duration_ms=plays_by_key[key].duration_ms)
+            for key in missing
+            if key not in self.track_ids
+        ]
+        if new:
+            Track.objects.bulk_create(new, ignore_conflicts=True)
+            self._load_tracks([(t.artist_id, t.album_id, t.title_key) for t in new])
+
+    def _load_tracks(self, keys: list[tuple[int, int | None, str]]) -> None:
+        for chunk in _chunks(keys, 500):
+            rows = Track.objects.filter(
+                artist_id__in={k[0] for k in chunk}, title_key__in={k[2] for k in chunk}
+            ).values_list("artist_id", "album_id", "title_key", "id")
+            for artist_id, album_id, key, track_id in rows:
+                self.track_ids[(artist_id, album_id, key)] = track_id
+
+    def _stored_play_times(self, keyed) -> defaultdict[tuple[int, str], list[datetime]]:
+        """Start times of stored plays near this batch, by (artist id, title key)."""
+        known: defaultdict[tuple[int, str], list[datetime]] = defaultdict(list)
+        earliest = min(play.played_at for play, *_ in keyed) - DUPLICATE_WINDOW
+        latest = max(play.played_at for play, *_ in keyed) + DUPLICATE_WINDOW
+        artist_ids = {self.artist_ids[artist_key] for _, artist_key, _, _ in keyed}
+        for chunk in _chunks(sorted(artist_ids), 500):
+            rows = Scrobble.objects.filter(
+                artist_id__in=chunk, played_at__gte=earliest, played_at__lte=latest
+            ).values_list("artist_id", "track__title_key", "played_at")
+            for artist_id, track_key, played_at in rows:
+                known[(artist_id, track_key)].append(played_at)
+        for times in known.values():
+            times.sort()
+        return known
+
+
+def _has_play_near(sorted_times: list[datetime], moment: datetime) -> bool:
+    i = bisect.bisect_left(sorted_times, moment - DUPLICATE_WINDOW)
+    return i < len(sorted_times) and sorted_times[i] <= moment + DUPLICATE_WINDOW
+
+
+def _rejection_reason(play: Play) -> str | None:
+    if not (play.artist or "").strip():
+        return "no artist"
+    if not (play.title or "").strip():
+        return "no title"
+    if play.played_at is None or play.played_at.tzinfo is None:
+        return "no time"
+    return None
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
