@@ -1,0 +1,116 @@
+"""The outside services we talk to and the policy each one gets.
+
+Everything here is read from settings at call time (never at import), so tests and a
+changed `.env` take effect without a restart of the module.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    label: str
+    required: tuple[str, ...]  # settings that must be non-empty for the service to work
+    secrets: tuple[str, ...]  # settings whose values must never be shown or logged
+    base_url_setting: str
+    default_rate: str = ""  # "5/s", "60/m": politeness, shared by every process
+    default_concurrency: int = 0  # 0 = no limit
+
+
+SERVICES: dict[str, Service] = {
+    s.id: s
+    for s in (
+        Service("lastfm", "Last.fm", ("LASTFM_API_KEY", "LASTFM_USERNAME"), ("LASTFM_API_KEY", "LASTFM_API_SECRET"),
+                "LASTFM_API_URL", default_rate="5/s"),
+        Service("spotify", "Spotify", ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET"), ("SPOTIFY_CLIENT_SECRET",),
+                "SPOTIFY_API_URL"),
+        Service("discogs", "Discogs", ("DISCOGS_TOKEN", "DISCOGS_USERNAME"), ("DISCOGS_TOKEN",),
+                "DISCOGS_API_URL", default_rate="60/m"),
+        Service("wikidata", "Wikidata", (), (), "WIKIDATA_SPARQL_URL", default_concurrency=1),
+        Service("apify", "Apify (monthly listeners)", ("APIFY_TOKEN",), ("APIFY_TOKEN",),
+                "APIFY_API_URL", default_concurrency=5),
+        Service("ai", "AI notes", ("AI_API_KEY", "AI_BASE_URL", "AI_MODEL"), ("AI_API_KEY",), "AI_BASE_URL"),
+    )
+}
+
+SECRET_SETTINGS: tuple[str, ...] = tuple(name for s in SERVICES.values() for name in s.secrets)
+
+# Kinds of cached data and their default lifetimes; ENRICHMENT_CACHE_TTL_<KIND> overrides.
+TTL_DEFAULTS: dict[str, int] = {
+    "default": 24 * 3600,
+    "monthly_listeners": 3600,
+    "labels": 24 * 3600,
+    "management": 7 * 24 * 3600,
+    "artist": 7 * 24 * 3600,
+    "album": 7 * 24 * 3600,
+    "similar": 7 * 24 * 3600,
+    "tags": 7 * 24 * 3600,
+    "search": 24 * 3600,
+    "ai": 30 * 24 * 3600,
+}
+
+
+def service_get(*, service: str) -> Service:
+    try:
+        return SERVICES[service]
+    except KeyError:
+        raise ValueError(f"unknown outside service {service!r}; known: {', '.join(SERVICES)}") from None
+
+
+def service_missing_settings(*, service: str) -> list[str]:
+    """Names (never values) of the settings this service still needs."""
+    return [name for name in service_get(service=service).required if not getattr(settings, name, "")]
+
+
+def service_timeout(*, service: str) -> float:
+    return float(getattr(settings, f"ENRICHMENT_TIMEOUT_{service.upper()}", 10.0))
+
+
+def cache_ttl(*, kind: str) -> int:
+    default = TTL_DEFAULTS.get(kind, getattr(settings, "ENRICHMENT_CACHE_TTL_DEFAULT", TTL_DEFAULTS["default"]))
+    return int(getattr(settings, f"ENRICHMENT_CACHE_TTL_{kind.upper()}", default))
+
+
+def max_retries() -> int:
+    return max(0, int(getattr(settings, "ENRICHMENT_MAX_RETRIES", 3)))
+
+
+def backoff_factor() -> float:
+    return max(0.0, float(getattr(settings, "ENRICHMENT_RETRY_BACKOFF_FACTOR", 1.0)))
+
+
+def breaker_threshold() -> int:
+    return max(1, int(getattr(settings, "ENRICHMENT_CIRCUIT_BREAKER_THRESHOLD", 5)))
+
+
+def breaker_timeout() -> int:
+    return max(1, int(getattr(settings, "ENRICHMENT_CIRCUIT_BREAKER_TIMEOUT", 60)))
+
+
+def rate_interval(*, service: str) -> float:
+    """Seconds between two requests to this service (0: no limit).
+
+    `ENRICHMENT_RATE_LIMIT_<SERVICE>` takes "N/s", "N/m" or "N/h"; an empty value lifts it.
+    """
+    spec = getattr(settings, f"ENRICHMENT_RATE_LIMIT_{service.upper()}", service_get(service=service).default_rate)
+    if not spec:
+        return 0.0
+    count, _, unit = str(spec).partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600}.get(unit.strip()[:1].lower() or "s")
+    if seconds is None or not count.strip().isdigit() or int(count) <= 0:
+        raise ValueError(f"ENRICHMENT_RATE_LIMIT_{service.upper()}={spec!r}: expected N/s, N/m or N/h")
+    return seconds / int(count)
+
+
+def concurrency_limit(*, service: str) -> int:
+    default = service_get(service=service).default_concurrency
+    return max(0, int(getattr(settings, f"ENRICHMENT_CONCURRENCY_{service.upper()}", default)))
+
+
+def lease_seconds(*, service: str) -> int:
+    """How long a concurrency slot is held at most, so a crashed worker cannot hold it forever."""
+    return math.ceil(service_timeout(service=service)) + 30
