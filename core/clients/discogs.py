@@ -1,0 +1,111 @@
+"""Discogs through python3-discogs-client, with the user's personal token.
+
+The library's own 429 loop (up to 100 tries with exponential sleeps) is turned off;
+`core.resilience` paces Discogs at 60 requests a minute across processes instead.
+Models are lazy (an attribute read can fetch), so every helper reads what it needs
+inside the guarded call and returns plain data.
+"""
+
+from django.conf import settings
+
+import discogs_client
+from discogs_client.models import CollectionItemInstance
+
+from core.clients.base import client_cached, timeout_pair, user_agent
+from core.resilience import resilient_call
+
+SERVICE = "discogs"
+MAX_PER_PAGE = 100
+
+
+def discogs_client_get() -> discogs_client.Client:
+    return client_cached(service=SERVICE, settings_used=("DISCOGS_TOKEN", "DISCOGS_API_URL"), build=_build)
+
+
+def _build() -> discogs_client.Client:
+    client = discogs_client.Client(user_agent(), user_token=settings.DISCOGS_TOKEN)
+    client._base_url = settings.DISCOGS_API_URL.rstrip("/")
+    client.backoff_enabled = False
+    connect, read = timeout_pair(service=SERVICE)
+    client.set_timeout(connect=connect, read=read)
+    return client
+
+
+def discogs_identity(*, retries: int | None = None) -> dict:
+    """Who the token belongs to (GET /oauth/identity)."""
+    client = discogs_client_get()
+
+    def fetch() -> dict:
+        user = client.identity()
+        return {"id": user.id, "username": user.username}
+
+    return resilient_call(SERVICE, fetch, what="identity", retries=retries)
+
+
+def discogs_user(*, username: str | None = None, retries: int | None = None) -> dict:
+    client = discogs_client_get()
+    name = username or settings.DISCOGS_USERNAME
+
+    def fetch() -> dict:
+        user = client.user(name)
+        user.refresh()
+        return {"id": user.id, "username": user.username, "num_collection": user.num_collection,
+                "num_wantlist": user.num_wantlist, "url": user.url}
+
+    return resilient_call(SERVICE, fetch, what=f"user {name}", retries=retries)
+
+
+def discogs_collection_page(*, page: int = 1, per_page: int = MAX_PER_PAGE, folder_id: int = 0,
+                            username: str | None = None) -> dict:
+    """One page of a collection folder (0 = All): `{"pagination": {...}, "items": [...]}`."""
+    client = discogs_client_get()
+    name = username or settings.DISCOGS_USERNAME
+    releases = discogs_client.models.PaginatedList(
+        client, f"{client._base_url}/users/{name}/collection/folders/{folder_id}/releases", "releases",
+        CollectionItemInstance,
+    )
+    releases.per_page = min(per_page, MAX_PER_PAGE)
+
+    def fetch() -> dict:
+        data = client._get(releases._url_for_page(page))
+        items = []
+        for raw in data["releases"]:
+            item = CollectionItemInstance(client, raw)
+            items.append({
+                "release_id": item.id,
+                "instance_id": item.instance_id,
+                "folder_id": item.folder_id,
+                "rating": item.rating,
+                "date_added": item.date_added,
+                "notes": raw.get("notes", []),
+                "basic_information": raw.get("basic_information", {}),
+            })
+        pagination = data.get("pagination", {})
+        return {"pagination": {"page": pagination.get("page", page), "pages": pagination.get("pages", 0),
+                               "items": pagination.get("items", 0), "per_page": pagination.get("per_page")},
+                "items": items}
+
+    return resilient_call(SERVICE, fetch, what=f"collection page {page}")
+
+
+def discogs_release(*, release_id: int, force_refresh: bool = False) -> dict:
+    client = discogs_client_get()
+
+    def fetch() -> dict:
+        release = client.release(release_id)
+        release.refresh()
+        return {
+            "id": release.id,
+            "title": release.title,
+            "year": release.year,
+            "artists": [{"id": artist.id, "name": artist.name} for artist in release.artists],
+            "labels": [{"id": label.id, "name": label.name} for label in release.labels],
+            "formats": release.formats,
+            "genres": release.genres,
+            "styles": release.styles,
+            "tracklist": [{"position": t.position, "title": t.title, "duration": t.duration} for t in release.tracklist],
+            "data": release.data,
+        }
+
+    return resilient_call(SERVICE, fetch, what=f"release {release_id}", cache_key=f"release:{release_id}",
+                          ttl_kind="album", force_refresh=force_refresh)

@@ -1,0 +1,190 @@
+"""Last.fm through pylast.
+
+pylast always builds `https://<ws_server>` URLs with a fresh httpx2 client per request;
+our transport (mounted for `https://`) rewrites the scheme to `LASTFM_API_URL`'s, sets our
+User-Agent and timeout, keeps one connection pool alive across pylast's short-lived
+clients, and turns HTTP 429 into an error that keeps its Retry-After.
+"""
+
+from dataclasses import dataclass
+from xml.dom.minidom import Document, Element
+
+import httpx2
+import pylast
+from django.conf import settings
+
+from core.clients.base import client_cached, user_agent
+from core.resilience import resilient_call
+from core.resilience.errors import HttpStatusError, parse_retry_after
+from core.resilience.services import service_timeout
+
+SERVICE = "lastfm"
+
+
+class _LastfmTransport(httpx2.BaseTransport):
+    def __init__(self, *, scheme: str, timeout: float, agent: str):
+        self._inner = httpx2.HTTPTransport()
+        self._scheme = scheme
+        self._timeout = httpx2.Timeout(timeout, connect=min(5.0, timeout)).as_dict()
+        self._agent = agent
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        if request.url.scheme != self._scheme:
+            request.url = request.url.copy_with(scheme=self._scheme)
+        request.headers["User-Agent"] = self._agent
+        request.extensions = {**request.extensions, "timeout": self._timeout}
+        response = self._inner.handle_request(request)
+        if response.status_code == 429:
+            response.read()
+            response.close()
+            raise HttpStatusError(429, retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                                  detail="Last.fm rate limit")
+        return response
+
+    def close(self) -> None:
+        """pylast closes its client after every request; the pool lives as long as we do."""
+
+
+def _disable_pylast_retries() -> None:
+    # pylast's pager retries transient errors 3 times, 1 s apart, inside one call; our
+    # layer already retries with backoff, so its loop would multiply the attempts.
+    pylast._can_retry = lambda exception: False
+
+
+def lastfm_client() -> pylast.LastFMNetwork:
+    return client_cached(service=SERVICE, settings_used=("LASTFM_API_KEY", "LASTFM_API_SECRET", "LASTFM_API_URL"),
+                         build=_build)
+
+
+def _build() -> pylast.LastFMNetwork:
+    _disable_pylast_retries()
+    url = httpx2.URL(settings.LASTFM_API_URL)
+    transport = _LastfmTransport(scheme=url.scheme, timeout=service_timeout(service=SERVICE), agent=user_agent())
+    network = pylast.LastFMNetwork(api_key=settings.LASTFM_API_KEY, api_secret=settings.LASTFM_API_SECRET,
+                                   proxy={"https://": transport})
+    host = f"{url.host}:{url.port}" if url.port else url.host
+    network.ws_server = (host, url.path or "/2.0/")
+    return network
+
+
+def _text(parent: Document | Element, tag: str) -> str:
+    nodes = parent.getElementsByTagName(tag)
+    if not nodes or nodes[0].firstChild is None:
+        return ""
+    return nodes[0].firstChild.data.strip()
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value.replace(",", ""))
+    except (AttributeError, ValueError):
+        return None
+
+
+def lastfm_user_info(*, username: str | None = None, retries: int | None = None) -> dict:
+    """user.getInfo: name, total scrobbles, registration time."""
+    network = lastfm_client()
+    user = network.get_user(username or settings.LASTFM_USERNAME)
+
+    def fetch() -> dict:
+        doc = user._request("user.getInfo", False)
+        registered = doc.getElementsByTagName("registered")
+        return {
+            "name": _text(doc, "name"),
+            "playcount": _int(_text(doc, "playcount")) or 0,
+            "url": _text(doc, "url"),
+            "registered_uts": _int(registered[0].getAttribute("unixtime")) if registered else None,
+        }
+
+    return resilient_call(SERVICE, fetch, what=f"user {user.name}", retries=retries)
+
+
+@dataclass
+class RecentTracksPage:
+    page: int
+    total_pages: int
+    total: int
+    tracks: list[dict]
+
+
+def lastfm_recent_tracks_page(*, page: int = 1, limit: int = 200, time_from: int | None = None,
+                              time_to: int | None = None, username: str | None = None) -> RecentTracksPage:
+    """One page of user.getRecentTracks; the now-playing entry has `played_at_uts=None`. Never cached."""
+    network = lastfm_client()
+    user = network.get_user(username or settings.LASTFM_USERNAME)
+    params = {"user": user.name, "page": page, "limit": limit, "extended": 0}
+    if time_from:
+        params["from"] = time_from
+    if time_to:
+        params["to"] = time_to
+
+    def fetch() -> RecentTracksPage:
+        doc = user._request("user.getRecentTracks", False, params)
+        root = doc.getElementsByTagName("recenttracks")[0]
+        tracks = []
+        for node in root.getElementsByTagName("track"):
+            artist = node.getElementsByTagName("artist")[0]
+            album = node.getElementsByTagName("album")
+            date = node.getElementsByTagName("date")
+            tracks.append({
+                "artist": _text(node, "artist"),
+                "artist_mbid": artist.getAttribute("mbid"),
+                "title": _text(node, "name"),
+                "mbid": _text(node, "mbid"),
+                "album": _text(node, "album"),
+                "album_mbid": album[0].getAttribute("mbid") if album else "",
+                "url": _text(node, "url"),
+                "now_playing": node.getAttribute("nowplaying") == "true",
+                "played_at_uts": _int(date[0].getAttribute("uts")) if date else None,
+            })
+        return RecentTracksPage(page=_int(root.getAttribute("page")) or page,
+                                total_pages=_int(root.getAttribute("totalPages")) or 0,
+                                total=_int(root.getAttribute("total")) or 0, tracks=tracks)
+
+    return resilient_call(SERVICE, fetch, what=f"recent tracks page {page}")
+
+
+def lastfm_artist_info(*, name: str, username: str | None = None, force_refresh: bool = False) -> dict:
+    """artist.getInfo in one request: listeners, plays, the user's plays, bio summary, tags."""
+    network = lastfm_client()
+    artist = network.get_artist(name)
+    artist.username = username if username is not None else settings.LASTFM_USERNAME or None
+
+    def fetch() -> dict:
+        doc = artist._request("artist.getInfo", False)
+        stats = doc.getElementsByTagName("stats")
+        bio = doc.getElementsByTagName("bio")
+        tags = doc.getElementsByTagName("tags")
+        return {
+            "name": _text(doc, "name"),
+            "mbid": _text(doc, "mbid"),
+            "url": _text(doc, "url"),
+            "listeners": _int(_text(stats[0], "listeners")) if stats else None,
+            "playcount": _int(_text(stats[0], "playcount")) if stats else None,
+            "userplaycount": _int(_text(stats[0], "userplaycount")) if stats else None,
+            "bio_summary": _text(bio[0], "summary") if bio else "",
+            "tags": [_text(tag, "name") for tag in tags[0].getElementsByTagName("tag")] if tags else [],
+        }
+
+    return resilient_call(SERVICE, fetch, what=f"artist {name}", cache_key=f"artist.getInfo:{name}:{artist.username}",
+                          ttl_kind="artist", force_refresh=force_refresh)
+
+
+def lastfm_artist_similar(*, name: str, limit: int = 20) -> list[dict]:
+    artist = lastfm_client().get_artist(name)
+
+    def fetch() -> list[dict]:
+        return [{"name": item.item.get_name(), "match": float(item.match)} for item in artist.get_similar(limit=limit)]
+
+    return resilient_call(SERVICE, fetch, what=f"similar to {name}", cache_key=f"artist.getSimilar:{name}:{limit}",
+                          ttl_kind="similar")
+
+
+def lastfm_artist_top_tags(*, name: str, limit: int = 10) -> list[dict]:
+    artist = lastfm_client().get_artist(name)
+
+    def fetch() -> list[dict]:
+        return [{"name": item.item.get_name(), "weight": int(item.weight)} for item in artist.get_top_tags(limit=limit)]
+
+    return resilient_call(SERVICE, fetch, what=f"tags of {name}", cache_key=f"artist.getTopTags:{name}:{limit}",
+                          ttl_kind="tags")
