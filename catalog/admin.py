@@ -8,7 +8,7 @@ the catalog never imports the tracker.
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import CharField, Count, IntegerField, OuterRef, Q, Subquery, TextField, Value
+from django.db.models import CharField, Count, IntegerField, OuterRef, Q, Subquery, TextField, URLField, Value
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 
@@ -29,6 +29,7 @@ from catalog.models import (
 from catalog.services.artist_merge import ArtistMergeError, ArtistMergeResult, artist_merge
 
 MERGE_LIMIT = 50  # more than this at once is a mistake, not a merge
+URL_FIELDS = {URLField: {"assume_scheme": "https"}}  # the Django 6 default, today
 
 
 def reverse_count(model, accessor: str, **filters):
@@ -182,6 +183,7 @@ class ArtistAdmin(admin.ModelAdmin):
     autocomplete_fields = ["principal_label"]
     inlines = [ArtistTagInline, ArtistSimilarInline, ImageInline]
     actions = ["merge_artists"]
+    formfield_overrides = URL_FIELDS
     fieldsets = [
         (None, {"fields": ["name", "name_key", "sort_name", "image_url", "created_at"]}),
         ("External ids", {"fields": ["mbid", "spotify_id", "discogs_id", "wikidata_id", "lastfm_url", "official_website"]}),
@@ -274,6 +276,7 @@ class AlbumAdmin(admin.ModelAdmin):
     autocomplete_fields = ["artist", "label", "listened_album"]
     readonly_fields = ["title_key", "created_at"]
     inlines = [AlbumArtistInline, TrackInline, CollectionItemInline, AlbumTagInline, ImageInline]
+    formfield_overrides = URL_FIELDS
     fieldsets = [
         (None, {"fields": ["title", "title_key", "artist", "year", "listened_album", "created_at"]}),
         ("Release", {"fields": ["label", "catalog_number", "format", "format_descriptions"]}),
