@@ -22,7 +22,7 @@ APP_VERSION = "1.0"
 
 def user_agent() -> str:
     """A descriptive User-Agent with a contact URL, as Wikidata and Discogs ask."""
-    return f"MusicJournal/{APP_VERSION} (+{settings.JOURNAL_CONTACT_URL}) python-requests/{requests.__version__}"
+    return f"MusicJournal/{APP_VERSION} (+{settings.JOURNAL_CONTACT_URL})"
 
 
 def require_configured(*, service: str) -> None:

@@ -1,0 +1,49 @@
+"""pytest fixtures for the fake outside services.
+
+Register once in tests/conftest.py with `pytest_plugins = ["tests.fakes.plugin"]`, or import
+the fixtures into a test module. `fake_services` starts (once per session) the local
+server, resets its knobs and points every client setting at it for one test.
+"""
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+
+from core.resilience import clock
+from core.resilience.breaker import breaker_reset
+from core.resilience.services import SERVICES
+from tests.fakes.server import FakeServices
+
+
+@pytest.fixture(scope="session")
+def fake_services_server():
+    fake = FakeServices().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_services(fake_services_server, settings, db):
+    """The running fake, fresh knobs, settings pointing at it, and a clean resilience state."""
+    fake = fake_services_server
+    fake.reset()
+    for name, value in fake.settings().items():
+        setattr(settings, name, value)
+    # The fake has no quota: politeness limits have their own tests and would only slow these.
+    settings.ENRICHMENT_RATE_LIMIT_LASTFM = ""
+    settings.ENRICHMENT_RATE_LIMIT_DISCOGS = ""
+    if django_settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+        cache.clear()  # the cache table is not flushed between transactional tests
+    else:
+        for service in SERVICES:
+            breaker_reset(service=service)
+    yield fake
+    fake.reset()
+
+
+@pytest.fixture
+def recorded_sleeps(monkeypatch):
+    """Backoff waits are recorded instead of slept; the list holds the seconds asked for."""
+    waits: list[float] = []
+    monkeypatch.setattr(clock, "sleep", waits.append)
+    return waits
