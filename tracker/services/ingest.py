@@ -21,13 +21,19 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from catalog.models import Album, AlbumArtist, Artist, Track
 from core import normalize
 from tracker.models import Scrobble
 
 DUPLICATE_WINDOW = timedelta(seconds=60)
+_INSERT_SCROBBLE = (
+    f"INSERT INTO {Scrobble._meta.db_table} "
+    "(track_id, artist_id, album_id, played_at, local_date, local_hour, source, loved, ms_played, created_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+)
 BATCH_SIZE = 5000
 
 
@@ -141,25 +147,32 @@ class _Ingest:
                 continue
             bisect.insort(times, play.played_at)
             album_id = self.album_ids[(artist_id, album_key)] if album_key else None
-            local = play.played_at.astimezone(self.tz)
-            rows.append(
-                Scrobble(
-                    track_id=self.track_ids[(artist_id, album_id, track_key)],
-                    artist_id=artist_id,
-                    album_id=album_id,
-                    played_at=play.played_at,
-                    local_date=local.date(),
-                    local_hour=local.hour,
-                    source=self.source,
-                    loved=play.loved,
-                    ms_played=play.ms_played,
-                )
-            )
-            if result.newest_played_at is None or play.played_at > result.newest_played_at:
-                result.newest_played_at = play.played_at
-        Scrobble.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-        result.added += len(rows)
+            rows.append((self.track_ids[(artist_id, album_id, track_key)], artist_id, album_id, play))
+        result.added += self._insert_scrobbles(rows)
+        if rows:
+            result.newest_played_at = rows[-1][3].played_at
         return result
+
+    def _insert_scrobbles(self, rows: list[tuple[int, int, int | None, Play]]) -> int:
+        """Insert scrobble rows with one prepared statement; the unique key skips races.
+
+        Plain executemany, not bulk_create: building a million model instances costs
+        more than the whole rest of an import.
+        """
+        if not rows:
+            return 0
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(timezone.now())
+        values = []
+        for track_id, artist_id, album_id, play in rows:
+            local = play.played_at.astimezone(self.tz)
+            values.append((
+                track_id, artist_id, album_id, ops.adapt_datetimefield_value(play.played_at),
+                ops.adapt_datefield_value(local.date()), local.hour, self.source, play.loved, play.ms_played, now,
+            ))
+        with connection.cursor() as cursor:
+            cursor.executemany(_INSERT_SCROBBLE, values)
+        return len(values)
 
     def _resolve_artists(self, names_by_key: dict[str, str]) -> None:
         missing = [key for key in names_by_key if key not in self.artist_ids]
