@@ -5,6 +5,7 @@ from ninja.security import django_auth
 
 from core.api import router as core_router
 from core.api_auth import PersonalTokenAuth
+from enrichment.api import router as enrichment_router
 
 api = NinjaAPI(
     title="Music Journal API",
@@ -14,3 +15,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", core_router)
+api.add_router("/enrichment/", enrichment_router)

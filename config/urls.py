@@ -6,6 +6,7 @@ from catalog import art_views
 from catalog import views as catalog_views
 from config.api import api
 from core import views as core_views
+from core import views_services
 from playlists import views as playlist_views
 from tracker import views as tracker_views
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("art/<str:kind>/<int:pk>.svg", art_views.placeholder_art, name="placeholder_art"),
     path("playlists/", playlist_views.playlist_list, name="playlists"),
     path("settings/", core_views.settings_page, name="settings"),
+    path("settings/services/<str:service>/test/", views_services.service_test, name="service_test"),
     path("healthz", core_views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,27 +1,42 @@
-"""`{% services_panel %}`: the outside services' status block on the settings page.
+"""`{% services_panel %}`: every outside service's configuration, health and figures on the settings page."""
 
-Placeholder until the outside-world layer lands: it only says which services are configured.
-"""
+import logging
 
 from django import template
-from django.conf import settings
+
+from core.resilience.metrics import ServiceOverview, service_overview_list
+from core.resilience.services import SERVICES, service_missing_settings
 
 register = template.Library()
+logger = logging.getLogger("core.resilience")
 
-SERVICES = [
-    ("lastfm", "Last.fm", ["LASTFM_API_KEY", "LASTFM_USERNAME"]),
-    ("spotify", "Spotify", ["SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET"]),
-    ("discogs", "Discogs", ["DISCOGS_TOKEN", "DISCOGS_USERNAME"]),
-    ("wikidata", "Wikidata", []),
-    ("apify", "Apify (monthly listeners)", ["APIFY_TOKEN"]),
-    ("ai", "AI notes", ["AI_API_KEY"]),
-]
+
+def _fallback_overviews() -> list[ServiceOverview]:
+    """Only configuration, when figures cannot be read (the page must render regardless)."""
+    rows = []
+    for service in SERVICES.values():
+        missing = service_missing_settings(service=service.id)
+        rows.append(ServiceOverview(service=service.id, label=service.label, configured=not missing, missing=missing,
+                                    breaker={"state": "unknown", "failures": 0, "retry_in_seconds": None}))
+    return rows
 
 
 @register.inclusion_tag("core/partials/services_panel.html")
 def services_panel():
-    rows = []
-    for service_id, label, variables in SERVICES:
-        missing = [name for name in variables if not getattr(settings, name, "")]
-        rows.append({"id": service_id, "label": label, "configured": not missing, "missing": missing})
-    return {"services": rows}
+    try:
+        services = service_overview_list()
+    except Exception as exc:  # an odd cache or database must not take the settings page down
+        logger.warning("services panel shows configuration only: %s", exc.__class__.__name__)
+        services = _fallback_overviews()
+    return {"services": services}
+
+
+@register.filter
+def percent(value) -> str:
+    """0.953 → "95%"; None → "—"."""
+    if value is None:
+        return "—"
+    try:
+        return f"{float(value) * 100:.0f}%"
+    except (TypeError, ValueError):
+        return "—"
