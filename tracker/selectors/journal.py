@@ -55,9 +55,9 @@ def parse_filters(*, artist: str = "", source: str = "", loved: str = "", q: str
     return JournalFilters(artist_id=artist_id, source=source, loved=loved in ("1", "true", "on"), q=q.strip()[:200])
 
 
-def journal_page(*, filters: JournalFilters, cursor: str = "", limit: int = PAGE_SIZE) -> JournalPage:
+def journal_page(*, filters: JournalFilters, cursor: str = "", limit: int | None = None) -> JournalPage:
     """One page of plays older than `cursor`, with the cursor of the next page."""
-    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    limit = max(1, min(limit or PAGE_SIZE, MAX_PAGE_SIZE))
     qs = Scrobble.objects.select_related("track", "artist", "album")
     if filters.artist_id:
         qs = qs.filter(artist_id=filters.artist_id)

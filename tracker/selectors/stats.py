@@ -101,20 +101,26 @@ def plays_per_month(*, qs: QuerySet | None = None, months: int | None = None, to
     totals: dict[tuple[int, int], int] = {}
     for day, plays in daily.items():
         totals[(day.year, day.month)] = totals.get((day.year, day.month), 0) + plays
-    start = since or min(daily)
+    # Start at the first month with plays, so a young history is not drawn as empty years.
+    start = max(since, min(daily)) if since else min(daily)
     year, month = start.year, start.month
-    bars = []
+    months_list = []
     while (year, month) <= (today.year, today.month):
-        first_of_month = date(year, month, 1)
-        bars.append({
-            "label": first_of_month.strftime("%b %Y"),
-            "value": totals.get((year, month), 0),
-            "tick": first_of_month.strftime("%Y") if month == 1 else "",
-        })
+        months_list.append(date(year, month, 1))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    if bars and not any(b["tick"] for b in bars):
-        bars[0]["tick"] = date(start.year, start.month, 1).strftime("%b %Y")
-    return bars
+    return [
+        {"label": first.strftime("%b %Y"), "value": totals.get((first.year, first.month), 0), "tick": _month_tick(first, len(months_list))}
+        for first in months_list
+    ]
+
+
+def _month_tick(first: date, count: int) -> str:
+    """Axis text under a month bar: every month for a year, quarters for three, else years."""
+    if count <= 12:
+        return first.strftime("%b") if first.month != 1 and count > 1 else first.strftime("%b %Y")
+    if count <= 36:
+        return first.strftime("%Y") if first.month == 1 else (first.strftime("%b") if first.month in (4, 7, 10) else "")
+    return first.strftime("%Y") if first.month == 1 else ""
 
 
 def plays_per_hour(*, qs: QuerySet | None = None) -> list[dict]:
