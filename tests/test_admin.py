@@ -230,3 +230,21 @@ def test_it_lists_most_played_artists_with_their_counts(owner_client, journal):
     assert first.pk == journal["artist"].pk
     assert first.play_total == journal["artist"].scrobbles.count()
     assert first.album_total == 1
+
+
+def test_it_draws_the_scrobble_date_hierarchy_from_the_plays(owner_client, journal):
+    make_scrobble(journal["track"], utc(2019, 5, 3, 12))
+    make_scrobble(journal["track"], utc(2021, 2, 1, 12))
+    make_scrobble(journal["track"], utc(2021, 11, 1, 12))
+
+    years = owner_client.get(url(Scrobble, "changelist")).context["hierarchy"]["choices"]
+    titles = [c["title"] for c in years]
+    assert titles[:2] == ["2019", "2021"] and "2020" not in titles  # a year without plays is not offered
+
+    months = owner_client.get(url(Scrobble, "changelist"), {"played_at__year": "2021"})
+    assert [c["title"] for c in months.context["hierarchy"]["choices"]] == ["February 2021", "November 2021"]
+    assert len(months.context["cl"].result_list) == 2
+
+    days = owner_client.get(url(Scrobble, "changelist"), {"played_at__year": "2021", "played_at__month": "11"})
+    assert days.context["hierarchy"] is None  # Django's own tag draws a month's days
+    assert "November 1" in days.content.decode()

@@ -1,13 +1,19 @@
 """Admin for the listening history: a scrobble changelist that stays fast at a million rows."""
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Min, Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.text import capfirst, smart_split, unescape_string_literal
 
+from catalog.models import Artist, Track
 from tracker.models import Scrobble, TrackerState
 
 
@@ -36,6 +42,50 @@ class CappedCountPaginator(Paginator):
         return bounded
 
 
+def scrobble_date_hierarchy(cl, params) -> dict | None:
+    """The years (or a year's months) of the date hierarchy, found by jumping from play to play.
+
+    Django's own tag runs `SELECT DISTINCT` over every matching play (~0.4 s at a million);
+    here each period costs one `MIN(played_at)` that the index answers. Returns None to let
+    Django draw the deeper levels (a month's days), which are small.
+    """
+    keys = {key for key in params if key.startswith("played_at__")}
+    year = params.get("played_at__year", "")
+    if not keys:
+        level, back = "year", None
+    elif keys == {"played_at__year"} and year.isdigit():
+        level, back = "month", {"link": cl.get_query_string({}, ["played_at__"]), "title": "All dates"}
+    else:
+        return None
+    choices = []
+    for period in _periods_with_plays(cl.queryset, level=level):
+        if level == "year":
+            link, title = {"played_at__year": period.year}, str(period.year)
+        else:
+            link = {"played_at__year": period.year, "played_at__month": period.month}
+            title = capfirst(date_format(period, "YEAR_MONTH_FORMAT"))
+        choices.append({"link": cl.get_query_string(link, ["played_at__"]), "title": title})
+    return {"choices": choices, "back": back}
+
+
+def _periods_with_plays(queryset, *, level: str) -> list[datetime]:
+    zone = timezone.get_current_timezone()
+    periods: list[datetime] = []
+    moment = None
+    while True:
+        rows = queryset if moment is None else queryset.filter(played_at__gte=moment)
+        first = rows.aggregate(first=Min("played_at"))["first"]
+        if first is None:
+            return periods
+        local = first.astimezone(zone)
+        if level == "year":
+            period, moment = datetime(local.year, 1, 1, tzinfo=zone), datetime(local.year + 1, 1, 1, tzinfo=zone)
+        else:
+            period = datetime(local.year, local.month, 1, tzinfo=zone)
+            moment = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=zone)
+        periods.append(period)
+
+
 @admin.register(Scrobble)
 class ScrobbleAdmin(admin.ModelAdmin):
     date_hierarchy = "played_at"
@@ -49,6 +99,24 @@ class ScrobbleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["track"]
     fields = ["track", "played_at", "source", "loved", "ms_played", "artist", "album", "local_date", "local_hour", "created_at"]
     readonly_fields = ["artist", "album", "local_date", "local_hour", "created_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Each word matches a track title or an artist name, as `search_fields` says, but as a
+        semi-join on the small tables (`track_id IN (…)`): ~20x faster than a join over every play."""
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            queryset = queryset.filter(
+                Q(track__in=Track.objects.filter(title__icontains=bit)) | Q(artist__in=Artist.objects.filter(name__icontains=bit))
+            )
+        return queryset, False
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        cl = getattr(response, "context_data", {}).get("cl")
+        if cl is not None:
+            response.context_data["hierarchy"] = scrobble_date_hierarchy(cl, request.GET)
+        return response
 
     @admin.display(description="track", ordering="track__title")
     def track_title(self, obj):
