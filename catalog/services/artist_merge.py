@@ -204,7 +204,10 @@ def _move_rows(*, fk: models.Field, source_pk: int, target_pk: int) -> tuple[int
     label = model._meta.label
     dropped = 0
 
-    siblings = [f for f in model._meta.local_fields if f is not fk and f.is_relation and f.remote_field.model is fk.remote_field.model]
+    siblings = [
+        f for f in model._meta.local_fields
+        if f is not fk and f.is_relation and f.remote_field.model is fk.remote_field.model
+    ]
     for sibling in siblings:
         dropped += rows.filter(**{sibling.name: target_pk}).delete()[1].get(label, 0)
 
