@@ -323,4 +323,7 @@ def _copy_rows(cursor, table: str, columns: str, rows: list[tuple]) -> int:
         for row in rows:
             copy.write_row(row)
     cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM demo_scrobble_load ON CONFLICT DO NOTHING")
-    return max(0, cursor.rowcount)
+    inserted = max(0, cursor.rowcount)
+    # Dropped now too: inside an outer transaction (tests, callers' atomic) ON COMMIT comes too late.
+    cursor.execute("DROP TABLE demo_scrobble_load")
+    return inserted
