@@ -63,6 +63,7 @@ def timeline(request):
         "previous_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1) if day < today else None,
         "plays": plays,
+        "max_plays": timeline_selectors.MAX_PLAYS_PER_DAY,
         "blocks": timeline_selectors.hour_blocks(plays=plays),
         "bars": timeline_selectors.hour_bars(plays=plays),
         "heatmap": timeline_selectors.year_heatmap(end=today),

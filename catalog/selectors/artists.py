@@ -31,7 +31,22 @@ def artist_view(*, artist_id: int) -> ArtistView | None:
     if artist is None:
         return None
     scrobbles = Scrobble.objects.filter(artist=artist)
-    album_plays = dict(scrobbles.exclude(album__isnull=True).order_by().values_list("album_id").annotate(n=Count("*")))
+    # Plays per track come from the (track, played_at) index; album plays are their sums,
+    # since a scrobble's artist and album are copied from its track.
+    track_plays = dict(
+        Scrobble.objects.filter(track_id__in=Track.objects.filter(artist=artist).values("id"))
+        .order_by()
+        .values_list("track_id")
+        .annotate(n=Count("*"))
+    )
+    tracks = list(Track.objects.filter(pk__in=list(track_plays)).select_related("album")) if track_plays else []
+    for track in tracks:
+        track.plays = track_plays[track.pk]
+    album_plays: dict[int, int] = {}
+    for track in tracks:
+        if track.album_id:
+            album_plays[track.album_id] = album_plays.get(track.album_id, 0) + track.plays
+    top_tracks = sorted(tracks, key=lambda t: (-t.plays, t.pk))[:10]
     owned = CollectionItem.objects.filter(album=OuterRef("pk"), removed_at__isnull=True)
     albums = list(
         Album.objects.filter(Q(credits__artist=artist) | Q(artist=artist) | Q(pk__in=list(album_plays)[:500]))
@@ -42,14 +57,6 @@ def artist_view(*, artist_id: int) -> ArtistView | None:
     for album in albums:
         album.plays = album_plays.get(album.pk, 0)
     albums.sort(key=lambda a: (-a.plays, a.year or 9999, a.title))
-    top_rows = list(scrobbles.order_by().values_list("track_id").annotate(n=Count("*")).order_by("-n", "track_id")[:10])
-    tracks_by_id = Track.objects.select_related("album").in_bulk([pk for pk, _ in top_rows])
-    top_tracks = []
-    for pk, plays in top_rows:
-        if pk in tracks_by_id:
-            track = tracks_by_id[pk]
-            track.plays = plays
-            top_tracks.append(track)
     totals = scrobbles.aggregate(plays=Count("*"), first=Min("played_at"), last=Max("played_at"))
     similar = list(artist.similar_links.select_related("similar").order_by("-match")[:12])
     tags = []

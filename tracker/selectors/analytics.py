@@ -2,6 +2,10 @@
 
 import math
 
+from django.core.cache import cache
+from django.db.models import Max
+from django.utils import timezone
+
 from tracker.models import Scrobble
 from tracker.selectors.stats import (
     DEFAULT_PERIOD,
@@ -16,6 +20,7 @@ from tracker.selectors.stats import (
 )
 
 MONTHS_SHOWN = 48
+CACHE_SECONDS = 300
 
 
 def parse_period(value: str | None) -> str:
@@ -23,7 +28,18 @@ def parse_period(value: str | None) -> str:
 
 
 def analytics_overview(*, period: str, limit: int = 10) -> dict:
-    """Everything the analytics page shows for one period."""
+    """Everything the analytics page shows for one period, cached until a play arrives
+    (the key holds the newest scrobble id) or for CACHE_SECONDS at most."""
+    latest = Scrobble.objects.aggregate(latest=Max("id"))["latest"]
+    key = f"analytics:v1:{period}:{latest}:{timezone.localdate().isoformat()}"
+    overview = cache.get(key)
+    if overview is None:
+        overview = _analytics_overview(period=period, limit=limit)
+        cache.set(key, overview, CACHE_SECONDS)
+    return overview
+
+
+def _analytics_overview(*, period: str, limit: int) -> dict:
     since = period_start(period=period)
     in_period = scrobbles_since(since=since)
     hours = plays_per_hour(qs=in_period)

@@ -6,7 +6,7 @@ local_date/local_hour) and loads at most `limit` objects afterwards with one que
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -40,9 +40,16 @@ def period_start(*, period: str, today: date | None = None) -> date | None:
     return (today or timezone.localdate()) - timedelta(days=days - 1)
 
 
+def local_midnight(day: date) -> datetime:
+    """The instant a local day starts in TIME_ZONE."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def scrobbles_since(*, since: date | None) -> QuerySet:
+    """Plays from local day `since` on, filtered on played_at: the (artist|album|track,
+    played_at) indexes then cover the grouping, instead of a row lookup per play."""
     qs = Scrobble.objects.all()
-    return qs.filter(local_date__gte=since) if since else qs
+    return qs.filter(played_at__gte=local_midnight(since)) if since else qs
 
 
 def _ranked(rows: list[tuple[int, int]], model) -> list[Ranked]:
@@ -53,8 +60,10 @@ def _ranked(rows: list[tuple[int, int]], model) -> list[Ranked]:
 
 
 def _top(qs: QuerySet, field: str, limit: int) -> list[tuple[int, int]]:
+    if field == "album_id":  # the only nullable one; the others need no IS NOT NULL test
+        qs = qs.filter(album_id__isnull=False)
     return list(
-        qs.exclude(**{f"{field}__isnull": True})
+        qs.order_by()
         .values_list(field)
         .annotate(plays=Count("*"))
         .order_by("-plays", field)[:limit]
