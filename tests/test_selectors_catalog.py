@@ -1,0 +1,90 @@
+"""Read-side queries of the catalog: the collection, album and artist pages."""
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import AlbumArtist
+from catalog.selectors.albums import album_view
+from catalog.selectors.artists import artist_view
+from catalog.selectors.collection import collection_summary, owned_albums
+from tests.factories import make_album, make_artist, make_copy, make_listening_history, make_scrobble, make_track, utc
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_counts_present_copies_albums_and_formats():
+    artist = make_artist("Portishead")
+    dummy = make_album("Dummy", artist, format="Vinyl")
+    third = make_album("Third", artist, format="CD")
+    make_copy(dummy, instance_id=1)
+    make_copy(dummy, instance_id=2)
+    make_copy(third, instance_id=3, removed_at=timezone.now())
+    summary = collection_summary()
+    assert (summary.copies, summary.albums, summary.artists) == (2, 1, 1)
+    assert summary.formats == [{"format": "Vinyl", "copies": 2}]
+    albums = list(owned_albums())
+    assert [a.title for a in albums] == ["Dummy"] and albums[0].copy_count == 2
+
+
+def test_it_sorts_the_collection():
+    a = make_album("Zebra", make_artist("Beach House"), year=2010)
+    b = make_album("Apple", make_artist("Air"), year=1998)
+    make_copy(a, instance_id=1, date_added=utc(2024, 1, 1))
+    make_copy(b, instance_id=2, date_added=utc(2024, 6, 1))
+    assert [x.title for x in owned_albums(sort="added")] == ["Apple", "Zebra"]
+    assert [x.title for x in owned_albums(sort="title")] == ["Apple", "Zebra"]
+    assert [x.title for x in owned_albums(sort="year")] == ["Zebra", "Apple"]
+    assert [x.title for x in owned_albums(sort="artist")] == ["Apple", "Zebra"]
+
+
+def test_it_counts_album_plays_first_and_last():
+    plays = make_listening_history(plays_per_day=4, days=3)
+    album = plays[0].album
+    view = album_view(album_id=album.pk)
+    album_plays = [p for p in plays if p.album_id == album.pk]
+    assert view.plays == len(album_plays)
+    assert view.first_play == min(p.played_at for p in album_plays)
+    assert view.last_play == max(p.played_at for p in album_plays)
+    assert sum(t.plays for t in view.tracks) == len(album_plays)
+
+
+def test_it_shows_a_collection_release_with_the_plays_of_its_listened_album():
+    plays = make_listening_history(plays_per_day=2, days=1)
+    listened = plays[0].album
+    release = make_album(f"{listened.title} (Reissue)", listened.artist, listened_album=listened, format="Vinyl")
+    make_copy(release, instance_id=5)
+    view = album_view(album_id=release.pk)
+    assert view.plays == sum(1 for p in plays if p.album_id == listened.pk)
+    assert {t.album_id for t in view.tracks} == {listened.pk}
+    assert [e.pk for e in album_view(album_id=listened.pk).editions] == [release.pk]
+
+
+def test_it_lists_credited_artists_in_order():
+    lead = make_artist("Massive Attack")
+    guest = make_artist("Liz Fraser")
+    album = make_album("Mezzanine", lead)
+    AlbumArtist.objects.create(album=album, artist=guest, position=1, join_phrase="&")
+    assert [c.artist.name for c in album_view(album_id=album.pk).credits] == ["Massive Attack", "Liz Fraser"]
+
+
+def test_it_returns_none_for_unknown_ids():
+    assert album_view(album_id=404) is None
+    assert artist_view(artist_id=404) is None
+
+
+def test_it_ranks_an_artists_albums_and_tracks_by_plays():
+    artist = make_artist("Portishead")
+    dummy = make_album("Dummy", artist, year=1994)
+    third = make_album("Third", artist, year=2008)
+    roads = make_track("Roads", dummy)
+    machine = make_track("Machine Gun", third)
+    for minute in range(3):
+        make_scrobble(machine, utc(2024, 1, 1, 12, minute))
+    make_scrobble(roads, utc(2024, 2, 1, 12))
+    make_copy(dummy, instance_id=1)
+    view = artist_view(artist_id=artist.pk)
+    assert [a.title for a in view.albums] == ["Third", "Dummy"]
+    assert [a.owned for a in view.albums] == [False, True]
+    assert [(t.title, t.plays) for t in view.top_tracks] == [("Machine Gun", 3), ("Roads", 1)]
+    assert view.plays == 4 and view.owned_count == 1
+    assert sum(b["value"] for b in view.months) == 4

@@ -1,0 +1,132 @@
+"""Read-side queries of the listening history: paging, periods, charts, heatmap."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import make_album, make_artist, make_listening_history, make_scrobble, make_track, utc
+from tracker.models import Scrobble
+from tracker.selectors import analytics, dashboard, journal, stats, timeline
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_round_trips_a_journal_cursor():
+    play = make_listening_history(plays_per_day=1, days=1)[0]
+    played_at, pk = journal.decode_cursor(journal.encode_cursor(play))
+    assert played_at == play.played_at and pk == play.pk
+
+
+@pytest.mark.parametrize("cursor", ["", "abc", "12-", "-5", "99999999999999999999999-1"])
+def test_it_ignores_a_malformed_cursor(cursor):
+    assert journal.decode_cursor(cursor) is None
+
+
+def test_it_breaks_ties_on_the_same_second_without_losing_plays():
+    track_a, track_b = make_track("A"), None
+    track_b = make_track("B", track_a.album)
+    same = utc(2024, 5, 1, 12, 0)
+    plays = [make_scrobble(track_a, same), make_scrobble(track_b, same), make_scrobble(track_a, same - timedelta(minutes=3))]
+    filters = journal.parse_filters()
+    first = journal.journal_page(filters=filters, limit=1)
+    second = journal.journal_page(filters=filters, cursor=first.next_cursor, limit=1)
+    third = journal.journal_page(filters=filters, cursor=second.next_cursor, limit=1)
+    assert [p.pk for p in first.plays + second.plays + third.plays] == [plays[1].pk, plays[0].pk, plays[2].pk]
+    assert third.next_cursor == ""
+
+
+def test_it_ignores_unknown_filter_values():
+    filters = journal.parse_filters(artist="x", source="napster", loved="maybe", q="  roads ")
+    assert filters == journal.JournalFilters(q="roads")
+
+
+def test_it_ranks_top_artists_for_a_period_only():
+    plays = make_listening_history(plays_per_day=4, days=10)
+    old = Scrobble.objects.filter(artist__name="Portishead").order_by("played_at").first()
+    since = timezone.localdate() - timedelta(days=2)
+    rows = stats.top_artists(since=since)
+    in_period = Scrobble.objects.filter(played_at__gte=stats.local_midnight(since))
+    assert sum(r.plays for r in rows) == in_period.count()
+    assert rows[0].share == 100.0
+    assert sum(r.plays for r in stats.top_artists()) == len(plays)
+    assert old.played_at < stats.local_midnight(since)
+
+
+def test_it_counts_plays_per_month_with_empty_months_as_zero():
+    track = make_track()
+    make_scrobble(track, utc(2024, 1, 10, 12))
+    make_scrobble(track, utc(2024, 1, 11, 12))
+    make_scrobble(track, utc(2024, 3, 2, 12))
+    bars = stats.plays_per_month(today=date(2024, 4, 15))
+    assert [(b["label"], b["value"]) for b in bars] == [("Jan 2024", 2), ("Feb 2024", 0), ("Mar 2024", 1), ("Apr 2024", 0)]
+
+
+def test_it_limits_plays_per_month_to_the_last_months():
+    track = make_track()
+    make_scrobble(track, utc(2020, 1, 10, 12))
+    make_scrobble(track, utc(2024, 3, 2, 12))
+    bars = stats.plays_per_month(months=3, today=date(2024, 4, 15))
+    assert [b["label"] for b in bars] == ["Mar 2024", "Apr 2024"]
+
+
+def test_it_counts_plays_per_hour_for_all_24_hours():
+    make_listening_history(plays_per_day=3, days=2)
+    bars = stats.plays_per_hour()
+    assert len(bars) == 24 and sum(b["value"] for b in bars) == 6
+
+
+def test_it_draws_a_listening_clock_wedge_per_hour():
+    wedges = analytics.listening_clock(hours=[{"label": f"{h:02d}:00", "value": h} for h in range(24)])
+    assert len(wedges) == 24 and all(w["d"].startswith("M ") and w["d"].endswith("Z") for w in wedges)
+
+
+def test_it_falls_back_to_the_default_period():
+    assert analytics.parse_period("forever") == stats.DEFAULT_PERIOD
+    assert analytics.parse_period("7d") == "7d"
+
+
+def test_it_sees_new_plays_despite_the_analytics_cache():
+    make_listening_history(plays_per_day=2, days=1)
+    assert analytics.analytics_overview(period="7d")["total"] == 2
+    make_scrobble(make_track("Only You", make_album("Portishead", make_artist("Portishead (live)"))), timezone.now() - timedelta(minutes=90))
+    assert analytics.analytics_overview(period="7d")["total"] == 3
+
+
+def test_it_builds_a_year_heatmap_that_links_every_day():
+    make_listening_history(plays_per_day=3, days=2)
+    heat = timeline.year_heatmap()
+    cells = [cell for week in heat["weeks"] for cell in week if cell]
+    assert len(heat["weeks"]) == 53
+    assert cells[-1]["date"] == timezone.localdate()
+    assert heat["total"] == 6
+    assert all(cell["href"].endswith(cell["date"].isoformat()) for cell in cells)
+    assert {cell["level"] for cell in cells} >= {0}
+    assert max(cell["level"] for cell in cells) >= 1
+
+
+def test_it_groups_a_day_by_hour():
+    plays = make_listening_history(plays_per_day=5, days=1)
+    day_plays = timeline.day_plays(day=plays[0].local_date)
+    blocks = timeline.hour_blocks(plays=day_plays)
+    assert sum(len(b.plays) for b in blocks) == len(day_plays)
+    assert [b.hour for b in blocks] == sorted(b.hour for b in blocks)
+
+
+def test_it_parses_a_timeline_day():
+    assert timeline.parse_day("2024-02-29") == date(2024, 2, 29)
+    assert timeline.parse_day("2024-02-30") == timezone.localdate()
+
+
+def test_it_totals_a_day_with_ms_played_or_track_length():
+    track = make_track(duration_ms=200_000)
+    first = make_scrobble(track, utc(2024, 5, 1, 12, 0))
+    make_scrobble(track, utc(2024, 5, 1, 12, 10), ms_played=60_000)
+    make_scrobble(track, utc(2024, 5, 3, 12, 0))
+    totals = dashboard.day_totals(day=first.local_date)
+    assert (totals.plays, totals.ms) == (2, 260_000)
+
+
+def test_it_marks_today_in_the_week_bars():
+    bars = dashboard.week_bars()
+    assert len(bars) == 7 and bars[-1]["current"] and not bars[0]["current"]
