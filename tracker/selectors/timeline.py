@@ -65,7 +65,9 @@ def year_heatmap(*, end: date | None = None, weeks: int = 53) -> dict:
     end = end or timezone.localdate()
     start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
     counts = plays_per_day(since=start, until=end)
-    peak = max(counts.values(), default=0)
+    # Levels by quartile of the days with plays, so one binge day doesn't wash out the year.
+    played = sorted(n for n in counts.values() if n)
+    thresholds = [played[len(played) * q // 4] for q in (1, 2, 3)] if played else []
     timeline = reverse("timeline")
     columns, months = [], []
     for week in range(weeks):
@@ -76,7 +78,7 @@ def year_heatmap(*, end: date | None = None, weeks: int = 53) -> dict:
                 column.append(None)
                 continue
             plays = counts.get(day, 0)
-            level = 0 if not plays else min(4, 1 + int(4 * plays / (peak + 1)))
+            level = 0 if not plays else 1 + sum(plays > t for t in thresholds)
             column.append({"date": day, "plays": plays, "level": level, "href": f"{timeline}?date={day.isoformat()}"})
             if day.day == 1 or (week == 0 and weekday == 0):
                 months.append({"column": week + 1, "label": day.strftime("%b")})
