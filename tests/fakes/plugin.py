@@ -32,13 +32,10 @@ def fake_services(fake_services_server, settings, db):
     # The fake has no quota: politeness limits have their own tests and would only slow these.
     settings.ENRICHMENT_RATE_LIMIT_LASTFM = ""
     settings.ENRICHMENT_RATE_LIMIT_DISCOGS = ""
-    if django_settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
-        cache.clear()  # the cache table is not flushed between transactional tests
-    else:
-        for service in SERVICES:
-            breaker_reset(service=service)
+    _clear_resilience_state()
     yield fake
     fake.reset()
+    _clear_resilience_state()
 
 
 @pytest.fixture
@@ -47,3 +44,17 @@ def recorded_sleeps(monkeypatch):
     waits: list[float] = []
     monkeypatch.setattr(clock, "sleep", waits.append)
     return waits
+
+
+def _clear_resilience_state() -> None:
+    """Breaker, politeness and cached answers start empty for every test."""
+    backend = django_settings.CACHES["default"]["BACKEND"]
+    if backend.endswith("DatabaseCache"):
+        cache.clear()  # the cache table is not flushed between transactional tests
+    elif backend.endswith("RedisCache"):
+        client = cache._cache.get_client(write=True)  # only our "mj:" keys, never FLUSHDB
+        for key in client.scan_iter(cache.make_key("mj:*")):
+            client.delete(key)
+    else:
+        for service in SERVICES:
+            breaker_reset(service=service)
