@@ -21,14 +21,15 @@ def _fallback_overviews() -> list[ServiceOverview]:
     return rows
 
 
-@register.inclusion_tag("core/partials/services_panel.html")
-def services_panel():
+@register.inclusion_tag("core/partials/services_panel.html", takes_context=True)
+def services_panel(context):
     try:
         services = service_overview_list()
     except Exception as exc:  # an odd cache or database must not take the settings page down
         logger.warning("services panel shows configuration only: %s", exc.__class__.__name__)
         services = _fallback_overviews()
-    return {"services": services}
+    # The plain (no-JavaScript) form posts too, so it needs the page's CSRF token.
+    return {"services": services, "csrf_token": context.get("csrf_token")}
 
 
 @register.filter
