@@ -235,23 +235,37 @@ def _write_plays(stream: Iterator[list[Play]], track_rows: list[tuple[int, int, 
     encode = _row_encoder(track_rows, tz=tz, postgres=postgres)
     table = connection.ops.quote_name(Scrobble._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(Scrobble._meta.get_field(f).column) for f in SCROBBLE_FIELDS)
+    placeholders = ", ".join(["%s"] * len(SCROBBLE_FIELDS))
     done = new = 0
+    fresh = None
     report("scrobbles", 0, total)
     with _sqlite_page_cache(postgres):
         for chunk in stream:
+            if fresh is None:
+                fresh = _history_is_fresh(chunk[0], track_rows)
             rows = encode(chunk)
             with transaction.atomic(), connection.cursor() as cursor:
-                if done == 0:
-                    _refuse_another_history(chunk[0], track_rows)
                 if postgres:
-                    new += _copy_rows(cursor, table, columns, rows)
+                    new += _copy_rows(cursor, table, columns, rows, fresh=fresh)
                 else:
-                    placeholders = ", ".join(["%s"] * len(SCROBBLE_FIELDS))
                     cursor.executemany(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({placeholders})", rows)
                     new += max(0, cursor.rowcount)
             done += len(chunk)
             report("scrobbles", done, total)
     return new
+
+
+def _history_is_fresh(first: Play, track_rows: list[tuple[int, int, int, bool]]) -> bool:
+    """True when no demo track has a play yet. If some have, they must hold this very history
+    (its first play), else a second, shifted history would double the listening: refuse."""
+    track_ids = [row[0] for row in track_rows]
+    if not any(Scrobble.objects.filter(track_id__in=batch).exists() for batch in _batches(track_ids)):
+        return True
+    played_at = datetime.fromtimestamp(first[1], dt_timezone.utc)
+    if not Scrobble.objects.filter(track_id=track_rows[first[0]][0], played_at=played_at).exists():
+        raise DemoSeedError("the demo tracks already have a different listening history (seeded with another "
+                            "--end, --days, --seed or --scrobbles); rerun with the original options")
+    return False
 
 
 @contextmanager
@@ -312,8 +326,14 @@ def _row_encoder(track_rows: list[tuple[int, int, int, bool]], *, tz: ZoneInfo, 
     return encode
 
 
-def _copy_rows(cursor, table: str, columns: str, rows: list[tuple]) -> int:
-    """PostgreSQL: COPY into a temporary table, then insert what is not there yet."""
+def _copy_rows(cursor, table: str, columns: str, rows: list[tuple], *, fresh: bool) -> int:
+    """PostgreSQL COPY: straight into the table when no demo play exists yet (nothing can clash, the
+    stream's timestamps strictly increase), else through a temporary table and ON CONFLICT DO NOTHING."""
+    if fresh:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return len(rows)
     cursor.execute(
         "CREATE TEMPORARY TABLE demo_scrobble_load (track_id bigint, artist_id bigint, album_id bigint, "
         "played_at timestamptz, local_date date, local_hour smallint, source varchar(20), loved boolean, "
