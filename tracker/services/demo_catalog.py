@@ -184,7 +184,7 @@ def _artists(rng: random.Random, count: int, label_count: int) -> list[ArtistPla
         tags = [(family.split(",")[0] if "," in family else family, 100)]
         tags += [(style, rng.randint(35, 95)) for style in styles]
         # Zipf-like: a handful of artists take most of the plays.
-        weight = 1.0 / (rank + 1) ** 1.05
+        weight = 1.0 / (rank + 1) ** 0.9
         known_before = rng.random() < (0.8 if rank < 10 else 0.5)
         discovered = -rng.uniform(0.2, 1.0) if known_before else rng.uniform(0.0, 0.92)
         plan = ArtistPlan(
@@ -211,7 +211,7 @@ def _album_title(rng: random.Random) -> str:
     if shape < 0.58:
         return f"The {rng.choice(words.NOUNS)}"
     if shape < 0.68:
-        return f"{rng.choice(words.VERBS)}ing {rng.choice(words.PLACES)}"
+        return f"{rng.choice(words.GERUNDS)} {rng.choice(words.PLACES)}"
     if shape < 0.78:
         return f"{rng.choice(words.ADJECTIVES)} {rng.choice(words.PLURAL_NOUNS)}"
     if shape < 0.88:

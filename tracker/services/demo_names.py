@@ -59,6 +59,11 @@ VERBS = [
     "Turn", "Wait", "Wake", "Walk",
 ]
 
+GERUNDS = [
+    "Burning", "Calling", "Carrying", "Chasing", "Dancing", "Driving", "Falling", "Following", "Leaving",
+    "Losing", "Meeting", "Running", "Shining", "Swimming", "Turning", "Waiting", "Waking", "Walking",
+]
+
 # Single invented words, for one-word artists such as a Björk or a Sigur Rós.
 MONONYMS = [
     "Vøldre", "Ósk", "Kælan", "Aurore", "Solène", "Mirø", "Halcyon", "Lumen", "Oréal",
