@@ -5,6 +5,7 @@ import random
 import re
 from datetime import date, datetime, timedelta
 from io import StringIO
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +13,16 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from catalog.models import (
-    Album, AlbumArtist, AlbumTag, Artist, ArtistSimilar, ArtistTag, CollectionItem, Label, Tag, Track,
+    Album,
+    AlbumArtist,
+    AlbumTag,
+    Artist,
+    ArtistSimilar,
+    ArtistTag,
+    CollectionItem,
+    Label,
+    Tag,
+    Track,
 )
 from tests.factories import make_listening_history
 from tracker.models import Scrobble
@@ -171,10 +181,10 @@ def test_it_plays_albums_in_track_order():
     seed(days=120)  # about 17 plays a day, as in the default library
     plays = list(Scrobble.objects.order_by("played_at").values_list("album_id", "track__number", "played_at",
                                                                     "ms_played"))
-    in_order = sum(1 for a, b in zip(plays, plays[1:]) if a[0] == b[0] and b[1] == a[1] + 1)
+    in_order = sum(1 for a, b in pairwise(plays) if a[0] == b[0] and b[1] == a[1] + 1)
     assert in_order > len(plays) / 3
     gaps = [(b[2] - a[2]).total_seconds() * 1000 - a[3]
-            for a, b in zip(plays, plays[1:]) if a[0] == b[0] and b[1] == a[1] + 1]
+            for a, b in pairwise(plays) if a[0] == b[0] and b[1] == a[1] + 1]
     assert sorted(gaps)[len(gaps) // 2] == pytest.approx(0, abs=1000)  # the next track starts when one ends
 
 

@@ -7,8 +7,7 @@ seed and counts give the same plan. `demo_seed` writes it; `demo_history` plays 
 import hashlib
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote_plus
 
 from core.normalize import name_key, title_key
@@ -386,7 +385,7 @@ def _collection(rng: random.Random, artists: list[ArtistPlan], albums: list[Albu
         copy_plans.append(CopyPlan(
             album=None if edition is not None else index, edition=edition,
             discogs_instance_id=stable_id("instance", release_id, int(second)),
-            folder_id=folder_id, folder_name=folder_name, date_added=added.astimezone(dt_timezone.utc),
+            folder_id=folder_id, folder_name=folder_name, date_added=added.astimezone(UTC),
             rating=rng.choice([0, 0, 0, 0, 3, 4, 4, 5, 5]),
             media_condition=rng.choices(words.CONDITIONS, weights=words.CONDITION_WEIGHTS)[0],
             sleeve_condition=rng.choices(words.CONDITIONS + ["Generic"], weights=words.CONDITION_WEIGHTS + [4])[0],

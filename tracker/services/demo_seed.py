@@ -24,8 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -33,7 +32,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import (
-    Album, AlbumArtist, AlbumTag, Artist, ArtistSimilar, ArtistTag, CollectionItem, Label, Tag, Track,
+    Album,
+    AlbumArtist,
+    AlbumTag,
+    Artist,
+    ArtistSimilar,
+    ArtistTag,
+    CollectionItem,
+    Label,
+    Tag,
+    Track,
 )
 from core.normalize import name_key, title_key
 from tracker.models import Scrobble
@@ -261,7 +269,7 @@ def _history_is_fresh(first: Play, track_rows: list[tuple[int, int, int, bool]])
     track_ids = [row[0] for row in track_rows]
     if not any(Scrobble.objects.filter(track_id__in=batch).exists() for batch in _batches(track_ids)):
         return True
-    played_at = datetime.fromtimestamp(first[1], dt_timezone.utc)
+    played_at = datetime.fromtimestamp(first[1], UTC)
     if not Scrobble.objects.filter(track_id=track_rows[first[0]][0], played_at=played_at).exists():
         raise DemoSeedError("the demo tracks already have a different listening history (seeded with another "
                             "--end, --days, --seed or --scrobbles); rerun with the original options")
@@ -285,17 +293,6 @@ def _sqlite_page_cache(postgres: bool, kib: int = SQLITE_CACHE_KIB):
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
-def _refuse_another_history(first: Play, track_rows: list[tuple[int, int, int, bool]]) -> None:
-    """Demo tracks that already have plays must have this history's first play, else it would double up."""
-    track_ids = [row[0] for row in track_rows]
-    if not any(Scrobble.objects.filter(track_id__in=batch).exists() for batch in _batches(track_ids)):
-        return
-    played_at = datetime.fromtimestamp(first[1], dt_timezone.utc)
-    if not Scrobble.objects.filter(track_id=track_rows[first[0]][0], played_at=played_at).exists():
-        raise DemoSeedError("the demo tracks already have a different listening history (seeded with another "
-                            "--end, --days, --seed or --scrobbles); rerun with the original options")
-
-
 def _row_encoder(track_rows: list[tuple[int, int, int, bool]], *, tz: ZoneInfo, postgres: bool):
     """Plays → rows of column values, with local date/hour looked up per quarter hour (every zone's offset fits)."""
     local: dict[int, tuple[object, int]] = {}
@@ -313,12 +310,12 @@ def _row_encoder(track_rows: list[tuple[int, int, int, bool]], *, tz: ZoneInfo, 
             track_id, artist_id, album_id, loved = track_rows[track]
             local_date, local_hour = local.get(at // 900) or local_of(at // 900)
             if postgres:
-                played_at = datetime.fromtimestamp(at, dt_timezone.utc)
+                played_at = datetime.fromtimestamp(at, UTC)
             else:
                 # Django's SQLite format for an aware datetime: naive UTC text.
                 day, second = divmod(at, 86400)
                 prefix = utc_days.get(day) or utc_days.setdefault(
-                    day, datetime.fromtimestamp(day * 86400, dt_timezone.utc).strftime("%Y-%m-%d "))
+                    day, datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d "))
                 played_at = f"{prefix}{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}"
             append((track_id, artist_id, album_id, played_at, local_date, local_hour, source, loved, ms_played, played_at))
         return rows
