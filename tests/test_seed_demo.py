@@ -113,11 +113,12 @@ def test_it_is_idempotent_when_run_twice():
 
 
 @pytest.mark.django_db
-def test_it_resumes_a_history_cut_short():
+@pytest.mark.parametrize("order", ["-played_at", "played_at"])
+def test_it_restores_deleted_demo_plays(order):
     seed()
     complete = fingerprint()
-    newest = list(Scrobble.objects.order_by("-played_at").values_list("id", flat=True)[:700])
-    Scrobble.objects.filter(id__in=newest).delete()
+    cut = list(Scrobble.objects.order_by(order).values_list("id", flat=True)[:700])
+    Scrobble.objects.filter(id__in=cut).delete()
     result = seed()
     assert result.new_scrobbles == 700
     assert fingerprint() == complete
