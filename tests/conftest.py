@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+pytest_plugins = ["tests.fakes.plugin"]  # fake_services: the outside world, served locally
+
 OWNER_PASSWORD = "owner-password-123"
 
 
