@@ -26,6 +26,7 @@ urlpatterns = [
     path("playlists/", playlist_views.playlist_list, name="playlists"),
     path("settings/", core_views.settings_page, name="settings"),
     path("settings/services/<str:service>/test/", views_services.service_test, name="service_test"),
+    path("jobs/<int:job_id>/progress/", core_views.job_progress, name="job_progress"),
     path("healthz", core_views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

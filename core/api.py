@@ -1,5 +1,10 @@
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+
+from core.models import Job
 
 router = Router(tags=["account"])
 
@@ -13,3 +18,22 @@ class MeOut(Schema):
 def me(request):
     user = request.auth if isinstance(request.auth, get_user_model()) else request.user
     return user
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    done: int
+    total: int | None
+    percent: int | None
+    message: str
+    error: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@router.get("/jobs/{job_id}", response=JobOut, tags=["jobs"], summary="Progress of a long task (sync, backfill, import)")
+def job_detail(request, job_id: int):
+    return get_object_or_404(Job, pk=job_id)

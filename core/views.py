@@ -2,11 +2,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.models import ApiToken
+from core.models import ApiToken, Job
 from core.selectors.health import health_report
 
 
@@ -51,3 +51,10 @@ def settings_page(request):
         "time_zone": settings.TIME_ZONE,
     }
     return render(request, "core/settings.html", context)
+
+
+@require_GET
+def job_progress(request, job_id: int):
+    """A job's progress bar; htmx polls it while the job runs."""
+    job = get_object_or_404(Job, pk=job_id)
+    return render(request, "core/partials/job_progress.html", {"job": job})
