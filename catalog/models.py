@@ -117,11 +117,19 @@ class Album(models.Model):
         help_text="For a collection release: the album of the listening history it is an edition of.",
     )
     tags = models.ManyToManyField(Tag, through="AlbumTag", related_name="albums", blank=True)
+    # Denormalized by catalog.services.album_stats so "sort by plays" over a large collection
+    # needs no aggregate over every scrobble; an edition counts its listened album's plays.
+    play_count = models.PositiveIntegerField(default=0, help_text="Plays of this record (its listened album's included).")
+    last_played_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["title"]
-        indexes = [models.Index(fields=["artist", "title_key"], name="album_artist_title")]
+        indexes = [
+            models.Index(fields=["artist", "title_key"], name="album_artist_title"),
+            models.Index(fields=["-play_count", "id"], name="album_most_played"),
+            models.Index(fields=["-last_played_at", "id"], name="album_last_played"),
+        ]
 
     def __str__(self):
         return self.title
@@ -294,6 +302,7 @@ class CollectionItem(models.Model):
     media_condition = models.CharField(max_length=50, blank=True)
     sleeve_condition = models.CharField(max_length=50, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True, help_text="Set when the copy left the Discogs collection.")
+    synced_at = models.DateTimeField(null=True, blank=True, help_text="When a Discogs sync last saw this copy.")
 
     class Meta:
         ordering = ["-date_added"]
