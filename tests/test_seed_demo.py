@@ -140,11 +140,13 @@ def test_it_keeps_real_data_and_never_overwrites_an_artist():
 
 
 @pytest.mark.django_db
-def test_it_refuses_a_second_different_history_over_the_demo_tracks():
+@pytest.mark.parametrize("other", [{"end": END + timedelta(days=1)}, {"end": END - timedelta(days=1)},
+                                   {"scrobbles": 1_500}, {"days": 1_000}])
+def test_it_refuses_a_second_different_history_over_the_demo_tracks(other):
     seed()
     before = counts()
     with pytest.raises(DemoSeedError, match="different listening history"):
-        seed(end=END + timedelta(days=1))
+        seed(**other)
     assert counts() == before
 
 
@@ -175,6 +177,17 @@ def test_it_spreads_plays_over_the_period_with_daily_rhythms():
     sources = set(Scrobble.objects.values_list("source", flat=True))
     assert sources == {"lastfm", "spotify", "listenbrainz"}
     assert not Scrobble.objects.filter(ms_played__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_daily_rhythm_when_more_is_played_than_a_day_holds():
+    seed(days=8)  # 250 plays a day: packed by hour
+    by_hour = dict(Scrobble.objects.values_list("local_hour").annotate(n=Count("id")))
+    assert by_hour[21] > 10 * by_hour[4]
+    assert by_hour[8] > by_hour[5]
+    plays = list(Scrobble.objects.order_by("played_at").values_list("played_at", "ms_played", "track__duration_ms"))
+    assert all(a[0] < b[0] for a, b in pairwise(plays))
+    assert all(0 < ms_played <= duration for _, ms_played, duration in plays)
 
 
 @pytest.mark.django_db

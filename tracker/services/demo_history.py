@@ -23,7 +23,7 @@ from tracker.services.demo_catalog import CatalogPlan
 
 SOURCES = ("lastfm", "spotify", "listenbrainz")
 SOURCE_WEIGHTS = (80, 15, 5)
-MAX_LISTENING_MS = 14 * 3600 * 1000  # what one day can hold before plays get packed
+MAX_LISTENING_MS = 10 * 3600 * 1000  # more than this in a day and plays get packed by hour
 
 # (track index into the flattened catalog, played_at as epoch seconds, source, ms_played)
 Play = tuple[int, int, str, int]
@@ -155,25 +155,58 @@ def plays_stream(*, rng: random.Random, plan: CatalogPlan, first_day: date, days
             sessions.append(tracks)
             left -= len(tracks)
         hour_cum = weekend_cum if day.weekday() >= 5 else weekday_cum
-        starts = sorted(rng.choices(range(24), cum_weights=hour_cum, k=len(sessions)))
-        listening_ms = sum(durations[t] for tracks in sessions for t in tracks)
-        packing = min(1.0, MAX_LISTENING_MS / listening_ms)
         midnight = int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp())
-        for hour, tracks in zip(starts, sessions):
-            source = SOURCES[bisect_right(source_cum, rng.random() * source_cum[-1])]
-            at = max(midnight + hour * 3600 + rng.randrange(3600), last_end + rng.randint(60, 600))
-            for track in tracks:
-                played_ms = durations[track]
-                if source == "spotify" and rng.random() < 0.07:
-                    played_ms = rng.randint(15_000, played_ms)  # skipped before the end
-                step = max(1, int(played_ms * packing) // 1000)
-                if packing < 1.0:
-                    played_ms = step * 1000
-                chunk.append((track, at, source, played_ms))
-                at += step
-            last_end = at
+        sources = [SOURCES[bisect_right(source_cum, rng.random() * source_cum[-1])] for _ in sessions]
+        if sum(durations[t] for tracks in sessions for t in tracks) <= MAX_LISTENING_MS:
+            layout = _sessions_in_real_time(rng, sessions, sources, durations, hour_cum, midnight, last_end)
+        else:
+            layout = _plays_packed_by_hour(sessions, sources, durations, hour_cum, midnight, last_end)
+        chunk.extend(layout)
+        last_end = layout[-1][1] + max(1, layout[-1][3] // 1000)
         if len(chunk) >= chunk_size:
             yield chunk
             chunk = []
     if chunk:
         yield chunk
+
+
+def _sessions_in_real_time(rng: random.Random, sessions: list[list[int]], sources: list[str], durations: list[int],
+                           hour_cum: list[float], midnight: int, last_end: int) -> list[Play]:
+    """A normal day: sessions start at likely hours and each play starts when the previous one ended."""
+    plays: list[Play] = []
+    starts = sorted(rng.choices(range(24), cum_weights=hour_cum, k=len(sessions)))
+    for hour, tracks, source in zip(starts, sessions, sources):
+        at = max(midnight + hour * 3600 + rng.randrange(3600), last_end + rng.randint(60, 600))
+        for track in tracks:
+            played_ms = durations[track]
+            if source == "spotify" and rng.random() < 0.07:
+                played_ms = rng.randint(15_000, played_ms)  # skipped before the end
+            plays.append((track, at, source, played_ms))
+            at += played_ms // 1000
+        last_end = at
+    return plays
+
+
+def _plays_packed_by_hour(sessions: list[list[int]], sources: list[str], durations: list[int],
+                          hour_cum: list[float], midnight: int, last_end: int) -> list[Play]:
+    """More music than a day holds (a million plays over three years): keep the order of play, and
+    place the k-th play at the k-th quantile of the hourly rhythm, so peak hours stay peak hours."""
+    count = sum(len(tracks) for tracks in sessions)
+    total = hour_cum[-1]
+    offsets = []
+    for k in range(count):
+        share = (k + 0.5) / count * total
+        hour = bisect_right(hour_cum, share)
+        below = hour_cum[hour - 1] if hour else 0.0
+        offsets.append(int((hour + (share - below) / (hour_cum[hour] - below)) * 3600))
+    offsets.append(24 * 3600)
+    plays: list[Play] = []
+    k = 0
+    at = last_end
+    for tracks, source in zip(sessions, sources):
+        for track in tracks:
+            at = max(midnight + offsets[k], at + 1)
+            played_ms = max(1000, min(durations[track], (offsets[k + 1] - offsets[k]) * 1000))
+            plays.append((track, at, source, played_ms))
+            k += 1
+    return plays

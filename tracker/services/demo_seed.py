@@ -264,17 +264,20 @@ def _write_plays(stream: Iterator[list[Play]], track_rows: list[tuple[int, int, 
 
 
 def _history_is_fresh(first_chunk: list[Play], track_rows: list[tuple[int, int, int, bool]]) -> bool:
-    """True when no demo track has a play yet. If some have, they must be this very history (some of
-    its first plays are there), else a second, shifted history would double the listening: refuse."""
+    """True when no demo track has a play yet. Otherwise every play of a demo track up to the end of
+    the first chunk must be one of this history's plays (deleted ones may be missing); a stray one
+    means another history (other --end, --scrobbles…) that this one would double: refuse."""
     track_ids = [row[0] for row in track_rows]
     if not any(Scrobble.objects.filter(track_id__in=batch).exists() for batch in _batches(track_ids)):
         return True
-    sample = {(track_rows[track][0], datetime.fromtimestamp(at, UTC))
-              for track, at, _, _ in first_chunk[:: max(1, len(first_chunk) // 200)]}
-    stored = Scrobble.objects.filter(played_at__in=[at for _, at in sample]).values_list("track_id", "played_at")
-    if not sample & set(stored):
-        raise DemoSeedError("the demo tracks already have a different listening history (seeded with another "
-                            "--end, --days, --seed or --scrobbles); rerun with the original options")
+    planned = {(track_rows[track][0], at) for track, at, _, _ in first_chunk}
+    until = datetime.fromtimestamp(first_chunk[-1][1], UTC)
+    for batch in _batches(track_ids):
+        stored = Scrobble.objects.filter(track_id__in=batch, played_at__lte=until).values_list("track_id", "played_at")
+        for track_id, played_at in stored.iterator(chunk_size=5_000):
+            if (track_id, int(played_at.timestamp())) not in planned:
+                raise DemoSeedError("the demo tracks already have a different listening history (seeded with "
+                                    "another --end, --days, --seed or --scrobbles); rerun with the original options")
     return False
 
 
