@@ -219,7 +219,14 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The client libraries log every request at INFO; our resilience layer logs what matters.
+        "pylast": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
+        "httpcore2": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
 }
 
 # --- Security when served publicly ----------------------------------------------------
@@ -232,4 +239,6 @@ X_FRAME_OPTIONS = "DENY"
 # --- Schedules: declared here, upserted by name on every `migrate` (core/schedules.py) --
 JOURNAL_SCHEDULES = [
     {"name": "worker heartbeat", "func": "core.tasks.worker_heartbeat", "schedule_type": "I", "minutes": 1, "repeats": -1},
+    # Ticks every minute; the poll itself honours TrackerState's on/off and interval.
+    {"name": "lastfm poll", "func": "tracker.tasks.lastfm_poll_task", "schedule_type": "I", "minutes": 1, "repeats": -1},
 ]

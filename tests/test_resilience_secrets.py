@@ -28,7 +28,10 @@ def assert_clean(text: str, fake) -> None:
 
 @pytest.fixture
 def everything_logged(caplog):
+    """Every logger at DEBUG, including the client libraries that settings quiet down."""
     caplog.set_level(logging.DEBUG)
+    for name in ("pylast", "httpx2", "httpcore2", "urllib3", "spotipy", "openai"):
+        caplog.set_level(logging.DEBUG, logger=name)
     return caplog
 
 

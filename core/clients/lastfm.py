@@ -144,6 +144,30 @@ def lastfm_recent_tracks_page(*, page: int = 1, limit: int = 200, time_from: int
     return resilient_call(SERVICE, fetch, what=f"recent tracks page {page}")
 
 
+@dataclass
+class LovedTracksPage:
+    page: int
+    total_pages: int
+    tracks: list[dict]
+
+
+def lastfm_loved_tracks_page(*, page: int = 1, limit: int = 1000, username: str | None = None) -> LovedTracksPage:
+    """One page of user.getLovedTracks (artist and title of each loved track). Never cached."""
+    user = lastfm_client().get_user(username or settings.LASTFM_USERNAME)
+
+    def fetch() -> LovedTracksPage:
+        doc = user._request("user.getLovedTracks", False, {"user": user.name, "page": page, "limit": limit})
+        root = doc.getElementsByTagName("lovedtracks")[0]
+        tracks = []
+        for node in root.getElementsByTagName("track"):
+            artist = node.getElementsByTagName("artist")[0]
+            tracks.append({"artist": _text(artist, "name"), "title": _text(node, "name")})
+        return LovedTracksPage(page=_int(root.getAttribute("page")) or page,
+                               total_pages=_int(root.getAttribute("totalPages")) or 0, tracks=tracks)
+
+    return resilient_call(SERVICE, fetch, what=f"loved tracks page {page}")
+
+
 def lastfm_artist_info(*, name: str, username: str | None = None, force_refresh: bool = False) -> dict:
     """artist.getInfo in one request: listeners, plays, the user's plays, bio summary, tags."""
     network = lastfm_client()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from core.models import Job
 
 # A running job that has not reported for this long is taken to be dead (worker killed).
-STALE_AFTER_SECONDS = 15 * 60
+STALE_AFTER_SECONDS = 10 * 60
 
 
 def job_create(*, kind: str, params: dict | None = None, message: str = "Waiting for a worker…") -> Job:
@@ -82,4 +82,11 @@ def job_fail(*, job: Job, error: str) -> Job:
     job.status, job.finished_at, job.error = Job.Status.FAILED, timezone.now(), error[:2000]
     job.message = error.splitlines()[0][:500] if error else "Failed"
     job.save(update_fields=["status", "finished_at", "error", "message", "updated_at"])
+    return job
+
+
+def job_cancel(*, job: Job) -> Job:
+    """Stop counting a job as running (interrupted by its user); its checkpoint stays."""
+    job.status, job.finished_at = Job.Status.CANCELLED, timezone.now()
+    job.save(update_fields=["status", "finished_at", "updated_at"])
     return job

@@ -46,6 +46,24 @@ def recorded_sleeps(monkeypatch):
     return waits
 
 
+@pytest.fixture
+def advancing_sleeps(monkeypatch):
+    """Like recorded_sleeps, but each wait moves the resilience clock forward by its length,
+    so a circuit breaker opened during the test half-opens after the waits, as in real time."""
+    waits: list[float] = []
+    offset = [0.0]
+    real_now, real_monotonic = clock.now, clock.monotonic
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        offset[0] += seconds
+
+    monkeypatch.setattr(clock, "sleep", sleep)
+    monkeypatch.setattr(clock, "now", lambda: real_now() + offset[0])
+    monkeypatch.setattr(clock, "monotonic", lambda: real_monotonic() + offset[0])
+    return waits
+
+
 def _clear_resilience_state() -> None:
     """Breaker, politeness and cached answers start empty for every test."""
     backend = django_settings.CACHES["default"]["BACKEND"]

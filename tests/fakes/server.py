@@ -227,7 +227,9 @@ class FakeServices:
             if route.service == request.service and route.method in (request.method, "*"):
                 match = route.pattern.fullmatch(request.path)
                 if match:
-                    return route.handler(request, match)
+                    reply = route.handler(request, match)
+                    if reply is not None:  # a handler may pass a request on to older routes
+                        return reply
         return Reply(status=404, body={"error": {"status": 404, "message": f"no fake route for {request.path}"}})
 
     def _take_failure(self, request: RecordedRequest) -> _Failure | None:

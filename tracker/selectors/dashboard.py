@@ -11,7 +11,8 @@ from django.utils import timezone
 from tracker.models import Scrobble, TrackerState
 from tracker.selectors.stats import Ranked, plays_per_day, top_artists
 
-# The poller refreshes now-playing every couple of minutes; older than this means stopped.
+# The poller refreshes now-playing every couple of minutes; older than this means stopped
+# (the same ten minutes as tracker.services.lastfm.NOW_PLAYING_STALE_AFTER).
 NOW_PLAYING_FRESH_SECONDS = 600
 
 
@@ -21,13 +22,17 @@ class DayTotals:
     ms: int
 
 
-def now_playing():
-    """The track the Last.fm poller saw playing recently, or None."""
-    state = TrackerState.objects.select_related("now_playing_track__artist", "now_playing_track__album").filter(pk=1).first()
+def tracker_state() -> TrackerState | None:
+    """The poller's row with its now-playing track, artist and album, in one query."""
+    return TrackerState.objects.select_related("now_playing_track__artist", "now_playing_track__album").filter(pk=1).first()
+
+
+def now_playing(*, state: TrackerState | None = None):
+    """The track the Last.fm poller saw playing in the last ten minutes, or None."""
+    state = state if state is not None else tracker_state()
     if not state or not state.now_playing_track or not state.now_playing_seen_at:
         return None
-    fresh_for = max(NOW_PLAYING_FRESH_SECONDS, 3 * state.interval_seconds)
-    if timezone.now() - state.now_playing_seen_at > timedelta(seconds=fresh_for):
+    if timezone.now() - state.now_playing_seen_at > timedelta(seconds=NOW_PLAYING_FRESH_SECONDS):
         return None
     return state.now_playing_track
 

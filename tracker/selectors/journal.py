@@ -1,31 +1,61 @@
 """The journal: plays newest first, filtered, paged by keyset on (played_at, id).
 
 Keyset paging keeps "load more" as fast on page 1,000 as on page 1: the database walks the
-played_at index from the cursor instead of counting past an OFFSET.
+played_at index from the cursor instead of counting past an OFFSET. The same filters and
+cursor feed the journal page and `GET /api/v1/history/tracks`.
 """
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from catalog.models import Album, Artist, Track
 from tracker.models import Scrobble
+from tracker.selectors.stats import local_midnight
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# How many rows a reloaded infinite-scroll URL (`until=`) may show at once.
+MAX_WINDOW = 1000
+# The GET parameters a filter is read from, in the order chips are shown.
+FILTER_PARAMS = ("q", "artist", "album", "track", "from", "to", "source", "loved")
+
+
+class FilterError(ValueError):
+    """A filter value that is not understood (the API answers 400; pages ignore it)."""
 
 
 @dataclass(frozen=True)
 class JournalFilters:
     artist_id: int | None = None
+    album_id: int | None = None
+    track_id: int | None = None
     source: str = ""
     loved: bool = False
     q: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
 
     @property
     def active(self) -> bool:
-        return bool(self.artist_id or self.source or self.loved or self.q)
+        return any((self.artist_id, self.album_id, self.track_id, self.source, self.loved, self.q,
+                    self.date_from, self.date_to))
+
+    def as_params(self) -> dict[str, str]:
+        """The GET parameters that give these filters back (for links and chips)."""
+        params = {
+            "q": self.q,
+            "artist": str(self.artist_id or ""),
+            "album": str(self.album_id or ""),
+            "track": str(self.track_id or ""),
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "source": self.source,
+            "loved": "1" if self.loved else "",
+        }
+        return {key: value for key, value in params.items() if value}
 
 
 @dataclass
@@ -34,8 +64,17 @@ class JournalPage:
     next_cursor: str = ""
 
 
+@dataclass(frozen=True)
+class FilterChip:
+    param: str
+    label: str
+    value: str
+    href: str = ""  # the page of the filtered object, when it has one
+
+
 def encode_cursor(play: Scrobble) -> str:
-    micros = int(play.played_at.timestamp() * 1_000_000)
+    delta = play.played_at - datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     return f"{micros}-{play.pk}"
 
 
@@ -43,37 +82,156 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
     """(played_at, id) from 'micros-id'; None when malformed (then paging restarts)."""
     try:
         micros, pk = cursor.split("-", 1)
-        return datetime.fromtimestamp(int(micros) / 1_000_000, tz=dt_timezone.utc), int(pk)
+        return datetime(1970, 1, 1, tzinfo=dt_timezone.utc) + timedelta(microseconds=int(micros)), int(pk)
     except (ValueError, OverflowError, OSError):
         return None
 
 
-def parse_filters(*, artist: str = "", source: str = "", loved: str = "", q: str = "") -> JournalFilters:
-    """Filters from query-string values; anything unrecognised is ignored, never an error."""
-    artist_id = int(artist) if artist.isdigit() else None
-    source = source if source in Scrobble.Source.values else ""
-    return JournalFilters(artist_id=artist_id, source=source, loved=loved in ("1", "true", "on"), q=q.strip()[:200])
+def _id(value: str, name: str, strict: bool) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit() and 0 < int(value) < 2**63:
+        return int(value)
+    if strict:
+        raise FilterError(f"{name} must be a positive integer id, not {value!r}")
+    return None
 
 
-def journal_page(*, filters: JournalFilters, cursor: str = "", limit: int | None = None) -> JournalPage:
-    """One page of plays older than `cursor`, with the cursor of the next page."""
-    limit = max(1, min(limit or PAGE_SIZE, MAX_PAGE_SIZE))
-    qs = Scrobble.objects.select_related("track", "artist", "album")
+def _day(value: str, name: str, strict: bool) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        if strict:
+            raise FilterError(f"{name} must be a date as YYYY-MM-DD, not {value!r}") from None
+        return None
+
+
+def parse_filters(
+    *, artist: str = "", album: str = "", track: str = "", source: str = "", loved: str = "", q: str = "",
+    date_from: str = "", date_to: str = "", strict: bool = False,
+) -> JournalFilters:
+    """Filters from query-string values. Pages ignore what they do not understand; with
+    `strict` (the API) a malformed value raises FilterError instead."""
+    if source and source not in Scrobble.Source.values:
+        if strict:
+            raise FilterError(f"source must be one of {', '.join(Scrobble.Source.values)}, not {source!r}")
+        source = ""
+    loved = (loved or "").strip().lower()
+    if strict and loved not in ("", "1", "0", "true", "false", "on", "off"):
+        raise FilterError(f"loved must be true or false, not {loved!r}")
+    filters = JournalFilters(
+        artist_id=_id(artist, "artist", strict),
+        album_id=_id(album, "album", strict),
+        track_id=_id(track, "track", strict),
+        source=source,
+        loved=loved in ("1", "true", "on"),
+        q=(q or "").strip()[:200],
+        date_from=_day(date_from, "from", strict),
+        date_to=_day(date_to, "to", strict),
+    )
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        if strict:
+            raise FilterError("from must not be after to")
+        filters = replace(filters, date_from=filters.date_to, date_to=filters.date_from)
+    return filters
+
+
+def filters_from_query(query) -> JournalFilters:
+    """Lenient filters from a QueryDict (the journal page's GET parameters)."""
+    return parse_filters(
+        artist=query.get("artist", ""), album=query.get("album", ""), track=query.get("track", ""),
+        source=query.get("source", ""), loved=query.get("loved", ""), q=query.get("q", ""),
+        date_from=query.get("from", ""), date_to=query.get("to", ""),
+    )
+
+
+def filtered_scrobbles(*, filters: JournalFilters) -> QuerySet:
+    """Plays matching the filters. Dates become played_at bounds, so the played_at (or
+    artist/album/source, played_at) indexes serve both the filter and the order."""
+    qs = Scrobble.objects.all()
     if filters.artist_id:
         qs = qs.filter(artist_id=filters.artist_id)
+    if filters.album_id:
+        qs = qs.filter(album_id=filters.album_id)
+    if filters.track_id:
+        qs = qs.filter(track_id=filters.track_id)
     if filters.source:
         qs = qs.filter(source=filters.source)
     if filters.loved:
         qs = qs.filter(loved=True)
+    if filters.date_from:
+        qs = qs.filter(played_at__gte=local_midnight(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(played_at__lt=local_midnight(filters.date_to + timedelta(days=1)))
     if filters.q:
+        # Match the small name tables first, then the plays by indexed foreign keys:
+        # no join of every play with its track, artist and album names.
+        text = filters.q
         qs = qs.filter(
-            Q(track__title__icontains=filters.q) | Q(artist__name__icontains=filters.q) | Q(album__title__icontains=filters.q)
+            Q(artist_id__in=Artist.objects.filter(name__icontains=text).values("pk"))
+            | Q(album_id__in=Album.objects.filter(title__icontains=text).values("pk"))
+            | Q(track_id__in=Track.objects.filter(title__icontains=text).values("pk"))
         )
+    return qs
+
+
+def _older_than(qs: QuerySet, position: tuple[datetime, int]) -> QuerySet:
+    played_at, pk = position
+    return qs.filter(Q(played_at__lt=played_at) | Q(played_at=played_at, pk__lt=pk))
+
+
+def journal_page(*, filters: JournalFilters, cursor: str = "", until: str = "", limit: int | None = None) -> JournalPage:
+    """One page of plays older than `cursor`, with the cursor of the next page.
+
+    With `until` (the cursor of the last row an infinite scroll had shown), the page runs
+    from `cursor` down to that row, so a reloaded URL shows what was on screen (at most
+    MAX_WINDOW rows)."""
+    qs = filtered_scrobbles(filters=filters).select_related("track", "artist", "album")
     position = decode_cursor(cursor) if cursor else None
     if position:
-        played_at, pk = position
-        qs = qs.filter(Q(played_at__lt=played_at) | Q(played_at=played_at, pk__lt=pk))
+        qs = _older_than(qs, position)
+    end = decode_cursor(until) if until else None
+    if end:
+        played_at, pk = end
+        window = list(
+            qs.filter(Q(played_at__gt=played_at) | Q(played_at=played_at, pk__gte=pk))
+            .order_by("-played_at", "-id")[: MAX_WINDOW + 1]
+        )
+        plays = window[:MAX_WINDOW]
+        if plays and (len(window) > MAX_WINDOW or _older_than(qs, end).exists()):
+            return JournalPage(plays=plays, next_cursor=encode_cursor(plays[-1]))
+        return JournalPage(plays=plays)
+    limit = max(1, min(limit or PAGE_SIZE, MAX_PAGE_SIZE))
     rows = list(qs.order_by("-played_at", "-id")[: limit + 1])
     plays = rows[:limit]
     next_cursor = encode_cursor(plays[-1]) if len(rows) > limit else ""
     return JournalPage(plays=plays, next_cursor=next_cursor)
+
+
+def filter_chips(*, filters: JournalFilters) -> list[FilterChip]:
+    """One removable chip per active filter, with names looked up once (≤ 3 queries)."""
+    chips = []
+    if filters.q:
+        chips.append(FilterChip("q", "Search", filters.q))
+    lookups = (("artist", "Artist", filters.artist_id, Artist, "name"),
+               ("album", "Album", filters.album_id, Album, "title"),
+               ("track", "Track", filters.track_id, Track, "title"))
+    for param, label, pk, model, attribute in lookups:
+        if pk:
+            obj = model.objects.filter(pk=pk).first()
+            name = getattr(obj, attribute) if obj else f"#{pk} (unknown)"
+            href = obj.get_absolute_url() if obj and hasattr(obj, "get_absolute_url") else ""
+            chips.append(FilterChip(param, label, name, href))
+    if filters.date_from:
+        chips.append(FilterChip("from", "From", filters.date_from.strftime("%-d %b %Y")))
+    if filters.date_to:
+        chips.append(FilterChip("to", "To", filters.date_to.strftime("%-d %b %Y")))
+    if filters.source:
+        chips.append(FilterChip("source", "Source", Scrobble.Source(filters.source).label))
+    if filters.loved:
+        chips.append(FilterChip("loved", "Loved", "only"))
+    return chips

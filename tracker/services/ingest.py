@@ -105,6 +105,22 @@ def scrobble_ingest(
     return total
 
 
+def track_resolve(*, artist: str, title: str, album: str = "") -> Track:
+    """Find or create the track (with its artist and album) for a play not stored as a scrobble,
+    e.g. the track playing now."""
+    ingest = _Ingest(source="")
+    artist_key, album_key, track_key = _name_key(artist), _title_key(album) if album else "", _title_key(title)
+    ingest._resolve_artists({artist_key: artist})
+    artist_id = ingest.artist_ids[artist_key]
+    album_id = None
+    if album_key:
+        ingest._resolve_albums({(artist_id, album_key): album})
+        album_id = ingest.album_ids[(artist_id, album_key)]
+    play = Play(artist=artist, title=title, album=album, played_at=timezone.now())
+    ingest._resolve_tracks({(artist_id, album_id, track_key): play})
+    return Track.objects.select_related("artist", "album").get(pk=ingest.track_ids[(artist_id, album_id, track_key)])
+
+
 class _Ingest:
     """Keeps the id maps of one ingest run, so repeated names cost one lookup."""
 

@@ -1,0 +1,40 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from core.resilience.errors import ServiceError
+from core.models import Job
+from core.services.jobs import job_active, job_cancel, job_create, job_resumable
+from tracker.services.lastfm import BACKFILL_KIND, lastfm_backfill, lastfm_configured, lastfm_poll
+
+
+class Command(BaseCommand):
+    help = "Fetch new Last.fm plays now, or with --backfill the whole history (resumes a stopped backfill)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--backfill", action="store_true", help="Fetch every page of the history.")
+
+    def handle(self, *args, backfill=False, **options):
+        if not lastfm_configured():
+            raise CommandError("Last.fm is not configured: set LASTFM_USERNAME and LASTFM_API_KEY.")
+        if not backfill:
+            outcome = lastfm_poll(force=True)
+            if outcome.startswith("failed"):
+                raise CommandError(f"Last.fm poll {outcome}")
+            self.stdout.write(f"Last.fm poll: {outcome}")
+            return
+        active = job_active(kind=BACKFILL_KIND)
+        if active and active.status == Job.Status.RUNNING:
+            raise CommandError(f"A backfill is already running (job #{active.pk}, {active.message}).")
+        job = active or job_resumable(kind=BACKFILL_KIND) or job_create(kind=BACKFILL_KIND)
+        if job.checkpoint:
+            self.stderr.write(f"Resuming after page {job.checkpoint.get('page')} of {job.checkpoint.get('pages')}.")
+        try:
+            lastfm_backfill(job=job, on_page=lambda j: self.stderr.write(f"\r{j.message}", ending=""))
+        except ServiceError as error:
+            self.stderr.write("")
+            raise CommandError(f"Backfill stopped: {error}. Run the command again to resume.") from None
+        except KeyboardInterrupt:
+            job_cancel(job=job)
+            raise CommandError(f"Interrupted: {job.message}. Run the command again to resume.") from None
+        self.stderr.write("")
+        job.refresh_from_db()
+        self.stdout.write(self.style.SUCCESS(job.message))

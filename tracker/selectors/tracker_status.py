@@ -1,0 +1,60 @@
+"""What the settings page and the API say about the Last.fm tracker."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+
+from catalog.models import Track
+from core.models import Job
+from core.services.jobs import job_active
+from tracker.models import TrackerState
+from tracker.selectors.dashboard import now_playing, tracker_state
+
+# Kept equal to tracker.services.lastfm.BACKFILL_KIND (imported lazily, see below).
+BACKFILL_KIND = "lastfm_backfill"
+
+
+@dataclass(frozen=True)
+class TrackerStatus:
+    configured: bool
+    username: str
+    enabled: bool
+    interval_seconds: int
+    last_poll_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str
+    now_playing: Track | None
+    now_playing_since: datetime | None
+    backfill_job: Job | None
+
+    @property
+    def missing_settings(self) -> list[str]:
+        return [name for name in ("LASTFM_USERNAME", "LASTFM_API_KEY") if not getattr(settings, name, "")]
+
+
+def backfill_kind() -> str:
+    try:
+        from tracker.services.lastfm import BACKFILL_KIND as kind
+    except ImportError:
+        return BACKFILL_KIND
+    return kind
+
+
+def tracker_status(*, with_backfill: bool = True) -> TrackerStatus:
+    """The poller's settings and last results, the fresh now-playing track and any running
+    backfill, in at most two queries. A missing row reads as the defaults."""
+    state = tracker_state() or TrackerState()
+    playing = now_playing(state=state)
+    return TrackerStatus(
+        configured=bool(settings.LASTFM_API_KEY and settings.LASTFM_USERNAME),
+        username=settings.LASTFM_USERNAME,
+        enabled=state.enabled,
+        interval_seconds=state.interval_seconds,
+        last_poll_at=state.last_poll_at,
+        last_success_at=state.last_success_at,
+        last_error=state.last_error,
+        now_playing=playing,
+        now_playing_since=state.now_playing_since if playing else None,
+        backfill_job=job_active(kind=backfill_kind()) if with_backfill else None,
+    )

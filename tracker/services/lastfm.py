@@ -1,0 +1,249 @@
+"""Last.fm: poll new plays every few minutes, sync loved tracks, and back-fill the whole history.
+
+Every request goes through core.clients.lastfm (and so the resilience layer). The
+backfill pages through user.getRecentTracks anchored to a fixed `to` taken when it
+starts, so plays scrobbled meanwhile don't shift its pages (the poller picks those up),
+and it checkpoints after each page in its core.Job: a killed run resumes at the next
+page, and a page stored twice adds nothing because ingest is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from core.clients.lastfm import lastfm_loved_tracks_page, lastfm_recent_tracks_page
+from core.models import Job
+from core.normalize import name_key, title_key
+from core.resilience import clock
+from core.resilience.errors import AuthFailed, NotConfigured, NotFound, ServiceError
+from core.services.jobs import job_active, job_create, job_fail, job_finish, job_progress, job_resumable, job_start
+from tracker.models import Scrobble, TrackerState
+from tracker.services.ingest import IngestResult, Play, scrobble_ingest, track_resolve
+
+log = logging.getLogger(__name__)
+
+BACKFILL_KIND = "lastfm_backfill"
+PAGE_SIZE = 200
+NOW_PLAYING_STALE_AFTER = timedelta(minutes=10)
+POLL_MAX_PAGES = 25  # a longer gap than 5,000 plays is the backfill's job
+LOVED_SYNC_EVERY = timedelta(hours=6)
+# When a page still fails after the resilience layer's own retries, the backfill waits
+# this long (seconds) and tries the page again before giving up with its checkpoint kept.
+BACKFILL_PAGE_WAITS = (30, 60, 120, 300)
+
+
+def lastfm_configured() -> bool:
+    return bool(settings.LASTFM_API_KEY and settings.LASTFM_USERNAME)
+
+
+def tracker_set(*, enabled: bool | None = None, interval_seconds: int | None = None) -> TrackerState:
+    """Switch polling on or off and set its interval (the schedule ticks every minute)."""
+    state = TrackerState.load()
+    if enabled is not None:
+        state.enabled = enabled
+    if interval_seconds is not None:
+        state.interval_seconds = max(60, min(int(interval_seconds), 24 * 3600))
+    state.save()
+    return state
+
+
+def now_playing(state: TrackerState | None = None):
+    """The track playing now, or None when nothing was reported recently."""
+    state = state or TrackerState.load()
+    if not state.now_playing_track_id or not state.now_playing_seen_at:
+        return None
+    if timezone.now() - state.now_playing_seen_at > NOW_PLAYING_STALE_AFTER:
+        return None
+    return state.now_playing_track
+
+
+# --- polling ------------------------------------------------------------------------------
+def lastfm_poll(*, force: bool = False) -> str:
+    """Fetch plays newer than the newest stored one and the now-playing track.
+
+    Called every minute by the schedule; does nothing until the interval has passed
+    (unless `force`), when polling is off, or when Last.fm is not configured.
+    """
+    if not lastfm_configured():
+        return "Last.fm is not configured (set LASTFM_USERNAME and LASTFM_API_KEY)"
+    state = TrackerState.load()
+    now = timezone.now()
+    if not force:
+        if not state.enabled:
+            return "polling is off"
+        if state.last_poll_at and now - state.last_poll_at < timedelta(seconds=state.interval_seconds - 5):
+            return "not due yet"
+    state.last_poll_at = now
+    try:
+        result, playing = _fetch_new_plays()
+    except ServiceError as error:
+        state.last_error = f"{now:%Y-%m-%d %H:%M} {error}"
+        state.save(update_fields=["last_poll_at", "last_error"])
+        log.warning("Last.fm poll failed: %s", error)
+        return f"failed: {error}"
+    _remember_now_playing(state, playing, now)
+    state.last_success_at, state.last_error = now, ""
+    state.save()
+    loved = _loved_sync_if_due(now)
+    return f"{result.added} new play(s)" + (f"; {loved}" if loved else "")
+
+
+def _fetch_new_plays() -> tuple[IngestResult, dict | None]:
+    newest = Scrobble.objects.filter(source=Scrobble.Source.LASTFM).aggregate(newest=Max("played_at"))["newest"]
+    time_from = int(newest.timestamp()) + 1 if newest else None
+    total, playing = IngestResult(), None
+    page, pages = 1, 1
+    max_pages = POLL_MAX_PAGES if newest else 1  # with nothing stored yet, the past is the backfill's job
+    while page <= min(pages, max_pages):
+        answer = lastfm_recent_tracks_page(page=page, limit=PAGE_SIZE, time_from=time_from)
+        pages = answer.total_pages
+        plays, page_playing = _plays_of(answer.tracks)
+        playing = playing or page_playing
+        total.merge(scrobble_ingest(plays=plays, source=Scrobble.Source.LASTFM))
+        page += 1
+    return total, playing
+
+
+def _remember_now_playing(state: TrackerState, playing: dict | None, now: datetime) -> None:
+    if playing is None:
+        state.now_playing_track, state.now_playing_since, state.now_playing_seen_at = None, None, None
+        return
+    track = track_resolve(artist=playing["artist"], title=playing["title"], album=playing["album"])
+    if track.pk != state.now_playing_track_id:
+        state.now_playing_since = now
+    state.now_playing_track, state.now_playing_seen_at = track, now
+
+
+def _plays_of(tracks: list[dict]) -> tuple[list[Play], dict | None]:
+    plays, playing = [], None
+    for track in tracks:
+        if track["now_playing"] or track["played_at_uts"] is None:
+            playing = playing or track
+            continue
+        plays.append(Play(
+            artist=track["artist"], title=track["title"], album=track["album"],
+            played_at=datetime.fromtimestamp(track["played_at_uts"], tz=dt_timezone.utc),
+        ))
+    return plays, playing
+
+
+# --- loved tracks -----------------------------------------------------------------------
+def _loved_sync_if_due(now: datetime) -> str:
+    from django.core.cache import cache
+
+    if cache.get("lastfm:loved_synced_at"):
+        return ""
+    try:
+        changed = lastfm_loved_sync()
+    except ServiceError as error:
+        log.warning("Last.fm loved tracks sync failed: %s", error)
+        return ""
+    cache.set("lastfm:loved_synced_at", now.isoformat(), timeout=int(LOVED_SYNC_EVERY.total_seconds()))
+    return f"{changed} loved flag(s) changed"
+
+
+def lastfm_loved_sync() -> int:
+    """Mirror the user's loved tracks onto the `loved` flag of their plays; returns rows changed."""
+    loved_keys: set[tuple[str, str]] = set()
+    page, pages = 1, 1
+    while page <= pages:
+        answer = lastfm_loved_tracks_page(page=page)
+        pages = answer.total_pages
+        loved_keys |= {(name_key(t["artist"]), title_key(t["title"])) for t in answer.tracks}
+        page += 1
+    from catalog.models import Track
+
+    loved_track_ids = [
+        track_id
+        for track_id, artist_key, track_key in Track.objects.filter(
+            title_key__in={key[1] for key in loved_keys}
+        ).values_list("id", "artist__name_key", "title_key")
+        if (artist_key, track_key) in loved_keys
+    ]
+    with transaction.atomic():
+        changed = Scrobble.objects.filter(track_id__in=loved_track_ids, loved=False).update(loved=True)
+        changed += Scrobble.objects.filter(loved=True).exclude(track_id__in=loved_track_ids).update(loved=False)
+    return changed
+
+
+# --- backfill -----------------------------------------------------------------------------
+def lastfm_backfill_start() -> Job:
+    """The running backfill, or a new one (resuming a stopped one's checkpoint), queued for a worker."""
+    from django_q.tasks import async_task
+
+    active = job_active(kind=BACKFILL_KIND)
+    if active:
+        return active
+    job = job_resumable(kind=BACKFILL_KIND)
+    if job:
+        job.status, job.error, job.finished_at = Job.Status.PENDING, "", None
+        job.message = "Waiting for a worker to resume…"
+        job.save(update_fields=["status", "error", "finished_at", "message", "updated_at"])
+    else:
+        job = job_create(kind=BACKFILL_KIND)
+    transaction.on_commit(lambda: async_task("tracker.tasks.lastfm_backfill_task", job.pk, task_name=f"lastfm backfill #{job.pk}"))
+    return job
+
+
+def lastfm_backfill(*, job: Job, on_page: Callable[[Job], None] | None = None) -> IngestResult:
+    """Fetch every page of the user's history into the journal, resuming from the job's checkpoint."""
+    if not lastfm_configured():
+        job_fail(job=job, error="Last.fm is not configured: set LASTFM_USERNAME and LASTFM_API_KEY.")
+        raise NotConfigured("lastfm", "set LASTFM_USERNAME and LASTFM_API_KEY")
+    checkpoint = dict(job.checkpoint or {})
+    anchor = checkpoint.get("to") or int(timezone.now().timestamp())
+    page = checkpoint.get("page", 0) + 1
+    totals = IngestResult(
+        added=checkpoint.get("added", 0), already_present=checkpoint.get("already_present", 0),
+        rejected=checkpoint.get("rejected", 0),
+    )
+    read = checkpoint.get("read", 0)
+    resumed = " (resumed)" if checkpoint else ""
+    job_start(job=job, message=f"Backfill{resumed}: fetching page {page}…")
+    pages = checkpoint.get("pages", page)
+    waits = 0
+    try:
+        while page <= pages:
+            answer, waited = _backfill_page(page=page, anchor=anchor)
+            waits += waited
+            pages = max(answer.total_pages, 1)
+            plays, _ = _plays_of(answer.tracks)
+            totals.merge(scrobble_ingest(plays=plays, source=Scrobble.Source.LASTFM))
+            read += len(plays)
+            checkpoint = {"to": anchor, "page": page, "pages": pages, "read": read, "added": totals.added,
+                          "already_present": totals.already_present, "rejected": totals.rejected}
+            job_progress(job=job, done=page, total=pages, checkpoint=checkpoint,
+                         message=f"Page {page:,} of {pages:,}: {read:,} plays read, {totals.added:,} added")
+            if on_page:
+                on_page(job)
+            page += 1
+    except ServiceError as error:
+        job_fail(job=job, error=f"Stopped at page {page} of {pages}: {error}. Run the backfill again to resume.")
+        raise
+    summary = (f"Backfill done: {read:,} plays read in {pages:,} page(s), {totals.added:,} added, "
+               f"{totals.already_present:,} already present" + (f", {waits} wait(s) for Last.fm" if waits else ""))
+    job_finish(job=job, message=summary)
+    return totals
+
+
+def _backfill_page(*, page: int, anchor: int):
+    """One page; after the layer's own retries, wait longer and try again (rate limits, outages)."""
+    for attempt, wait in enumerate((*BACKFILL_PAGE_WAITS, None)):
+        try:
+            return lastfm_recent_tracks_page(page=page, limit=PAGE_SIZE, time_to=anchor), attempt
+        except (AuthFailed, NotFound, NotConfigured):
+            raise  # a wrong key or user will not fix itself
+        except ServiceError as error:
+            if wait is None:
+                raise
+            log.warning("Last.fm backfill: page %s failed (%s); trying again in %ss", page, error, wait)
+            clock.sleep(wait)
+    raise AssertionError("unreachable")
