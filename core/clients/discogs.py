@@ -109,3 +109,29 @@ def discogs_release(*, release_id: int, force_refresh: bool = False) -> dict:
 
     return resilient_call(SERVICE, fetch, what=f"release {release_id}", cache_key=f"release:{release_id}",
                           ttl_kind="album", force_refresh=force_refresh)
+
+
+def discogs_collection_folders(*, username: str | None = None) -> list[dict]:
+    """The user's collection folders: `[{"id", "name", "count"}]` (folder 0 is "All")."""
+    client = discogs_client_get()
+    name = username or settings.DISCOGS_USERNAME
+
+    def fetch() -> list[dict]:
+        data = client._get(f"{client._base_url}/users/{name}/collection/folders")
+        return [{"id": f.get("id"), "name": f.get("name", ""), "count": f.get("count", 0)}
+                for f in data.get("folders", [])]
+
+    return resilient_call(SERVICE, fetch, what="collection folders")
+
+
+def discogs_collection_fields(*, username: str | None = None) -> list[dict]:
+    """The user's collection note fields: `[{"id", "name", "type"}]` (Media Condition, Notes…)."""
+    client = discogs_client_get()
+    name = username or settings.DISCOGS_USERNAME
+
+    def fetch() -> list[dict]:
+        data = client._get(f"{client._base_url}/users/{name}/collection/fields")
+        return [{"id": f.get("id"), "name": f.get("name", ""), "type": f.get("type", "")}
+                for f in data.get("fields", [])]
+
+    return resilient_call(SERVICE, fetch, what="collection fields")
