@@ -6,6 +6,7 @@ from ninja.security import django_auth
 from core.api import router as core_router
 from core.api_auth import PersonalTokenAuth
 from enrichment.api import router as enrichment_router
+from tracker.api import router as tracker_router
 
 api = NinjaAPI(
     title="Music Journal API",
@@ -16,3 +17,4 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/enrichment/", enrichment_router)
+api.add_router("/", tracker_router)

@@ -168,7 +168,7 @@ class TestWithData:
     def test_it_answers_load_more_with_only_the_rows_fragment(self, owner_client, history, monkeypatch):
         monkeypatch.setattr("tracker.selectors.journal.PAGE_SIZE", 4)
         first = owner_client.get(reverse("journal")).context["page"]
-        response = owner_client.get(reverse("journal"), {"before": first.next_cursor}, HTTP_HX_REQUEST="true")
+        response = owner_client.get(reverse("journal"), {"more": first.next_cursor}, HTTP_HX_REQUEST="true")
         html = response.content.decode()
         assert "<html" not in html and html.count('<li class="play') == 4
 

@@ -5,6 +5,7 @@ service, and renders; htmx requests get the fragment they swap."""
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,20 +27,21 @@ def _live_context() -> dict:
     """What the dashboard refreshes every 30 s: now playing, today, the last plays."""
     today = timezone.localdate()
     recent = dashboard_selectors.recent_plays(limit=20)
+    week = dashboard_selectors.week_bars(today=today)
     return {
         "now_playing": dashboard_selectors.now_playing(),
         "today": dashboard_selectors.day_totals(day=today),
         "recent": recent,
         "has_history": bool(recent),
+        "week": week,
+        "week_total": sum(bar["value"] for bar in week),
     }
 
 
 def dashboard(request):
     context = _live_context()
-    today = timezone.localdate()
-    context["week"] = dashboard_selectors.week_bars(today=today)
-    context["week_artists"] = dashboard_selectors.week_top_artists(today=today)
-    context["week_total"] = sum(bar["value"] for bar in context["week"])
+    context["week_artists"] = dashboard_selectors.week_top_artists(today=timezone.localdate())
+    context["lastfm_configured"] = bool(settings.LASTFM_API_KEY and settings.LASTFM_USERNAME)
     return render(request, "tracker/dashboard.html", context)
 
 

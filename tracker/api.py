@@ -1,0 +1,191 @@
+"""The listening history and the Last.fm tracker in the JSON API (mounted at /api/v1/)."""
+
+from datetime import date, datetime
+
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from catalog.models import Album, Artist, Track
+from tracker.selectors import journal as journal_selectors
+from tracker.selectors import timeline as timeline_selectors
+from tracker.selectors.tracker_status import TrackerStatus, tracker_status
+
+router = Router()
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class NamedRef(Schema):
+    id: int
+    name: str
+
+
+class PlayOut(Schema):
+    id: int
+    played_at: datetime
+    local_date: date
+    local_hour: int
+    source: str
+    loved: bool
+    ms_played: int | None
+    track: NamedRef
+    artist: NamedRef
+    album: NamedRef | None
+
+
+class HistoryPageOut(Schema):
+    items: list[PlayOut]
+    next_cursor: str | None
+    limit: int
+
+
+class HistoryFilters(Schema):
+    artist: str = ""
+    album: str = ""
+    track: str = ""
+    source: str = ""
+    loved: str = ""
+    q: str = ""
+    date_from: str = Field("", alias="from", description="first local day, YYYY-MM-DD")
+    date_to: str = Field("", alias="to", description="last local day, YYYY-MM-DD")
+    cursor: str = ""
+    limit: int = journal_selectors.PAGE_SIZE
+
+
+class HourOut(Schema):
+    hour: int
+    count: int
+    plays: list[PlayOut]
+
+
+class TimelineOut(Schema):
+    date: date
+    total: int
+    truncated: bool
+    hours: list[HourOut]
+
+
+class NowPlayingOut(Schema):
+    track: NamedRef
+    artist: NamedRef
+    album: NamedRef | None
+    since: datetime | None
+
+
+class TrackerStatusOut(Schema):
+    configured: bool
+    enabled: bool
+    interval_seconds: int
+    last_poll_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str
+    now_playing: NowPlayingOut | None
+    backfill_job_id: int | None
+
+
+def _play_out(play) -> dict:
+    return {
+        "id": play.pk,
+        "played_at": play.played_at,
+        "local_date": play.local_date,
+        "local_hour": play.local_hour,
+        "source": play.source,
+        "loved": play.loved,
+        "ms_played": play.ms_played,
+        "track": {"id": play.track_id, "name": play.track.title},
+        "artist": {"id": play.artist_id, "name": play.artist.name},
+        "album": {"id": play.album_id, "name": play.album.title} if play.album_id else None,
+    }
+
+
+def _status_out(status: TrackerStatus) -> dict:
+    track = status.now_playing
+    return {
+        "configured": status.configured,
+        "enabled": status.enabled,
+        "interval_seconds": status.interval_seconds,
+        "last_poll_at": status.last_poll_at,
+        "last_success_at": status.last_success_at,
+        "last_error": status.last_error,
+        "now_playing": {
+            "track": {"id": track.pk, "name": track.title},
+            "artist": {"id": track.artist_id, "name": track.artist.name},
+            "album": {"id": track.album_id, "name": track.album.title} if track.album_id else None,
+            "since": status.now_playing_since,
+        } if track else None,
+        "backfill_job_id": status.backfill_job.pk if status.backfill_job else None,
+    }
+
+
+@router.get(
+    "/history/tracks", response={200: HistoryPageOut, 400: ErrorOut, 404: ErrorOut}, tags=["history"],
+    summary="Plays, newest first, with the journal's filters; page on with `cursor=next_cursor`",
+)
+def history_tracks(request, filters: Query[HistoryFilters]):
+    try:
+        parsed = journal_selectors.parse_filters(
+            artist=filters.artist, album=filters.album, track=filters.track, source=filters.source,
+            loved=filters.loved, q=filters.q, date_from=filters.date_from, date_to=filters.date_to, strict=True,
+        )
+    except journal_selectors.FilterError as error:
+        raise HttpError(400, str(error)) from None
+    if filters.cursor and journal_selectors.decode_cursor(filters.cursor) is None:
+        raise HttpError(400, "cursor is not one this API gave out")
+    if not 1 <= filters.limit <= journal_selectors.MAX_PAGE_SIZE:
+        raise HttpError(400, f"limit must be between 1 and {journal_selectors.MAX_PAGE_SIZE}")
+    for pk, model, label in ((parsed.artist_id, Artist, "artist"), (parsed.album_id, Album, "album"), (parsed.track_id, Track, "track")):
+        if pk and not model.objects.filter(pk=pk).exists():
+            raise HttpError(404, f"No {label} with id {pk}")
+    page = journal_selectors.journal_page(filters=parsed, cursor=filters.cursor, limit=filters.limit)
+    return {"items": [_play_out(p) for p in page.plays], "next_cursor": page.next_cursor or None, "limit": filters.limit}
+
+
+@router.get(
+    "/history/timeline", response={200: TimelineOut, 400: ErrorOut}, tags=["history"],
+    summary="One local day's plays, hour by hour (today without `date`)",
+)
+def history_timeline(request, date: str = ""):
+    if date:
+        try:
+            day = datetime.strptime(date, "%Y-%m-%d").date()
+        except ValueError:
+            raise HttpError(400, f"date must be YYYY-MM-DD, not {date!r}") from None
+    else:
+        day = timezone.localdate()
+    plays = timeline_selectors.day_plays(day=day)
+    by_hour: dict[int, list] = {hour: [] for hour in range(24)}
+    for play in plays:
+        by_hour[play.local_hour].append(_play_out(play))
+    return {
+        "date": day,
+        "total": len(plays),
+        "truncated": len(plays) >= timeline_selectors.MAX_PLAYS_PER_DAY,
+        "hours": [{"hour": hour, "count": len(rows), "plays": rows} for hour, rows in by_hour.items()],
+    }
+
+
+@router.get("/services/tracker/status", response=TrackerStatusOut, tags=["tracker"], summary="The Last.fm poller: settings, last results, now playing")
+def tracker_status_get(request):
+    return _status_out(tracker_status())
+
+
+def _tracker_switch(enabled: bool) -> dict:
+    if enabled and not tracker_status(with_backfill=False).configured:
+        raise HttpError(409, "Last.fm is not configured: set LASTFM_USERNAME and LASTFM_API_KEY")
+    from tracker.services.lastfm import tracker_set
+
+    tracker_set(enabled=enabled)
+    return _status_out(tracker_status())
+
+
+@router.post("/services/tracker/start", response={200: TrackerStatusOut, 409: ErrorOut}, tags=["tracker"], summary="Switch Last.fm polling on")
+def tracker_start(request):
+    return _tracker_switch(True)
+
+
+@router.post("/services/tracker/stop", response={200: TrackerStatusOut, 409: ErrorOut}, tags=["tracker"], summary="Switch Last.fm polling off")
+def tracker_stop(request):
+    return _tracker_switch(False)
