@@ -74,6 +74,12 @@ def _text(parent: Document | Element, tag: str) -> str:
     return nodes[0].firstChild.data.strip()
 
 
+def _node_text(node: Element | None) -> str:
+    if node is None or node.firstChild is None:
+        return ""
+    return "".join(child.data for child in node.childNodes if child.nodeType == child.TEXT_NODE).strip()
+
+
 def _int(value: str) -> int | None:
     try:
         return int(value.replace(",", ""))
@@ -123,19 +129,19 @@ def lastfm_recent_tracks_page(*, page: int = 1, limit: int = 200, time_from: int
         root = doc.getElementsByTagName("recenttracks")[0]
         tracks = []
         for node in root.getElementsByTagName("track"):
-            artist = node.getElementsByTagName("artist")[0]
-            album = node.getElementsByTagName("album")
-            date = node.getElementsByTagName("date")
+            # One pass over the track's children: getElementsByTagName per field walks the subtree each time.
+            fields = {child.tagName: child for child in node.childNodes if child.nodeType == child.ELEMENT_NODE}
+            artist, album, date = fields.get("artist"), fields.get("album"), fields.get("date")
             tracks.append({
-                "artist": _text(node, "artist"),
-                "artist_mbid": artist.getAttribute("mbid"),
-                "title": _text(node, "name"),
-                "mbid": _text(node, "mbid"),
-                "album": _text(node, "album"),
-                "album_mbid": album[0].getAttribute("mbid") if album else "",
-                "url": _text(node, "url"),
+                "artist": _node_text(artist),
+                "artist_mbid": artist.getAttribute("mbid") if artist else "",
+                "title": _node_text(fields.get("name")),
+                "mbid": _node_text(fields.get("mbid")),
+                "album": _node_text(album),
+                "album_mbid": album.getAttribute("mbid") if album else "",
+                "url": _node_text(fields.get("url")),
                 "now_playing": node.getAttribute("nowplaying") == "true",
-                "played_at_uts": _int(date[0].getAttribute("uts")) if date else None,
+                "played_at_uts": _int(date.getAttribute("uts")) if date else None,
             })
         return RecentTracksPage(page=_int(root.getAttribute("page")) or page,
                                 total_pages=_int(root.getAttribute("totalPages")) or 0,
