@@ -1,42 +1,94 @@
-"""Pages of the catalog: the record collection, one album, one artist."""
+"""Pages of the catalog: the record collection (and its sync button), one album, one artist."""
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_q.tasks import async_task
 
 from catalog.models import Album
 from catalog.selectors.albums import album_view
 from catalog.selectors.artists import artist_view
-from catalog.selectors.collection import SORTS, collection_page, collection_summary
+from catalog.selectors.collection import (
+    PLAYED_CHOICES,
+    SORTS,
+    collection_facets,
+    collection_filters_parse,
+    collection_page,
+    collection_summary,
+)
+from catalog.services.discogs_sync import discogs_sync_start
+from catalog.templatetags.discogs import discogs_sync_panel_context
+
+VIEWS = ("grid", "list")
 
 
 def collection(request):
-    q = request.GET.get("q", "").strip()[:200]
-    format = request.GET.get("format", "")
-    format = format if format in Album.Format.values else ""
+    filters = collection_filters_parse(params=request.GET)
     sort = request.GET.get("sort", "added")
     sort = sort if sort in SORTS else "added"
+    view = request.GET.get("view", "grid")
+    view = view if view in VIEWS else "grid"
     summary = collection_summary()
+    page = collection_page(filters=filters, sort=sort, page=request.GET.get("page", 1))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "summary": summary,
-        "page": collection_page(q=q, format=format, sort=sort, page=request.GET.get("page", 1)),
-        "q": q,
-        "format": format,
+        "page": page,
+        "filters": filters,
+        "q": filters.q,
+        "format": filters.format,
         "sort": sort,
         "sorts": SORTS,
+        "view": view,
         "formats": Album.Format.choices,
+        "played_choices": PLAYED_CHOICES,
+        "query": query.urlencode(),
         "discogs_configured": bool(settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME),
     }
-    if request.htmx and summary.copies:
+    if request.htmx and summary.copies and request.htmx.target == "collection-grid":
         return render(request, "catalog/collection.html#grid", context)
+    context["facets"] = collection_facets() if summary.copies else None
     return render(request, "catalog/collection.html", context)
+
+
+@require_POST
+def collection_sync(request):
+    """Start a Discogs sync in the worker (or show the one already running)."""
+    if not (settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME):
+        context = discogs_sync_panel_context()
+        return render(request, "catalog/partials/discogs_sync.html", context, status=409)
+    job, created = discogs_sync_start(params={"requested_by": request.user.get_username()})
+    if created:
+        transaction.on_commit(lambda: async_task("catalog.tasks.discogs_sync_task", job.pk,
+                                                 task_name=f"discogs sync #{job.pk}"))
+    if not request.htmx:
+        return redirect("collection")
+    job.refresh_from_db()
+    return render(request, "catalog/partials/discogs_sync.html", discogs_sync_panel_context(job=job, started=created))
 
 
 def album_detail(request, album_id: int):
     view = album_view(album_id=album_id)
     if view is None:
         raise Http404("No such album.")
+    _tracklist_wanted(view)
     return render(request, "catalog/album_detail.html", {"view": view, "album": view.album})
+
+
+def _tracklist_wanted(view) -> None:
+    """An owned release with no tracklist anywhere asks the worker to fetch it (once an hour at most)."""
+    album = view.album
+    if view.tracks or not album.discogs_release_id or not view.copies:
+        return
+    if not (settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME):
+        return
+    if cache.add(f"mj:tracklist-wanted:{album.pk}", 1, 3600):
+        transaction.on_commit(lambda: async_task("catalog.tasks.discogs_tracklists_task", album_ids=[album.pk],
+                                                 limit=1, task_name=f"tracklist of album {album.pk}"))
 
 
 def artist_detail(request, artist_id: int):

@@ -25,6 +25,7 @@ urlpatterns = [
     path("settings/imports/", tracker_views.import_upload, name="import_upload"),
     path("settings/imports/<int:job_id>/", tracker_views.import_status, name="import_status"),
     path("collection/", catalog_views.collection, name="collection"),
+    path("collection/sync/", catalog_views.collection_sync, name="collection_sync"),
     path("albums/<int:album_id>/", catalog_views.album_detail, name="album_detail"),
     path("artists/<int:artist_id>/", catalog_views.artist_detail, name="artist_detail"),
     path("art/<str:kind>/<int:pk>.svg", art_views.placeholder_art, name="placeholder_art"),

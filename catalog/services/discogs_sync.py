@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from catalog.models import CollectionItem
+from catalog.selectors.collection import collection_facets_forget
 from catalog.services.album_stats import album_play_stats_refresh
 from catalog.services.collection_link import collection_link
 from catalog.services.discogs_records import PageCounts, page_store
@@ -160,6 +161,7 @@ def discogs_sync(
     job_progress(job=job, message="Linking records to the listening history…")
     result.linked = collection_link()
     album_play_stats_refresh()
+    collection_facets_forget()
     job_finish(job=job, message=result.summary())
     return result
 

@@ -1,0 +1,43 @@
+"""django-q2 tasks of the catalog: thin callers of the services (ids in, a one-line result out)."""
+
+from catalog.services.album_stats import album_play_stats_refresh
+from catalog.services.discogs_sync import JOB_KIND, DiscogsSyncError, discogs_sync, discogs_sync_start
+from catalog.services.discogs_tracklists import discogs_tracklists_fetch
+from core.models import Job
+from core.resilience import ServiceError
+
+TRACKLISTS_AFTER_SYNC = 100
+
+
+def discogs_sync_task(job_id: int) -> str:
+    """Run the sync a page button or API call asked for; the job records success or failure."""
+    job = Job.objects.filter(pk=job_id, kind=JOB_KIND).first()
+    if job is None or job.status not in (Job.Status.PENDING, Job.Status.RUNNING):
+        return f"job {job_id} is not waiting to run"
+    try:
+        result = discogs_sync(job=job)
+    except DiscogsSyncError as exc:
+        return str(exc)  # recorded on the job; retrying at once would fail the same way
+    discogs_tracklists_task(limit=TRACKLISTS_AFTER_SYNC)
+    return result.summary()
+
+
+def discogs_sync_scheduled() -> str:
+    """The weekly sync: starts one unless a sync is already running."""
+    job, created = discogs_sync_start(params={"requested_by": "schedule"})
+    if not created:
+        return f"a Discogs sync is already running (job {job.pk})"
+    return discogs_sync_task(job.pk)
+
+
+def discogs_tracklists_task(*, limit: int = 50, album_ids: list[int] | None = None) -> str:
+    try:
+        done = discogs_tracklists_fetch(limit=limit, album_ids=album_ids)
+    except ServiceError as exc:
+        return f"tracklists stopped: {exc.message}"
+    return f"{done} tracklist{'s' if done != 1 else ''} fetched"
+
+
+def album_play_stats_task() -> str:
+    """Safety net behind the ingest hook: recompute every album's play figures."""
+    return f"{album_play_stats_refresh()} albums updated"
