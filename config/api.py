@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from catalog.api import router as catalog_router
 from core.api import router as core_router
 from core.api_auth import PersonalTokenAuth
 from enrichment.api import router as enrichment_router
@@ -16,5 +17,6 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", core_router)
+api.add_router("/", catalog_router)
 api.add_router("/enrichment/", enrichment_router)
 api.add_router("/", tracker_router)

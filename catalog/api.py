@@ -1,0 +1,122 @@
+"""JSON API of the catalog: the collection's albums and artists, and starting a Discogs sync."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django_q.tasks import async_task
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from catalog.selectors.collection import SORTS, collection_artists, collection_filters_parse, owned_albums
+from catalog.services.discogs_sync import discogs_sync_start
+
+router = Router(tags=["collection"])
+
+
+class AlbumOut(Schema):
+    id: int
+    title: str
+    year: int | None
+    artist_id: int | None
+    artist: str | None
+    format: str
+    format_descriptions: str
+    label: str | None
+    catalog_number: str
+    discogs_release_id: int | None
+    discogs_master_id: int | None
+    cover_url: str
+    thumb_url: str
+    copies: int
+    last_added: datetime | None
+    plays: int
+    last_played_at: datetime | None
+    listened_album_id: int | None
+    url: str
+
+    @staticmethod
+    def resolve_artist(obj) -> str | None:
+        return obj.artist.name if obj.artist else None
+
+    @staticmethod
+    def resolve_label(obj) -> str | None:
+        return obj.label.name if obj.label else None
+
+    @staticmethod
+    def resolve_copies(obj) -> int:
+        return obj.copy_count
+
+    @staticmethod
+    def resolve_plays(obj) -> int:
+        return obj.play_count
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return obj.get_absolute_url()
+
+
+class AlbumFilters(Schema):
+    q: str = ""
+    format: str = ""
+    genre: str = ""
+    decade: int | None = None
+    label: int | None = None
+    folder: int | None = None
+    played: str = ""
+    sort: str = "added"
+
+
+class ArtistOut(Schema):
+    id: int
+    name: str
+    owned_albums: int
+    copies: int
+    discogs_id: int | None
+    url: str
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return obj.get_absolute_url()
+
+
+class SyncOut(Schema):
+    job_id: int
+    status: str
+    created: bool
+    progress_url: str
+
+
+class Error(Schema):
+    detail: str
+
+
+@router.get("/collection/albums", response=list[AlbumOut], summary="Owned albums, filtered, sorted and paginated")
+@paginate(PageNumberPagination, page_size=60)
+def collection_albums(request, filters: Query[AlbumFilters]):
+    """Sorts: added, artist, title, year, plays, last_played. Filters as on the collection page."""
+    params = filters.dict()
+    sort = params.pop("sort")
+    return owned_albums(filters=collection_filters_parse(params={k: v for k, v in params.items() if v is not None}),
+                        sort=sort if sort in SORTS else "added")
+
+
+@router.get("/collection/artists", response=list[ArtistOut], summary="Artists of the owned albums")
+@paginate(PageNumberPagination, page_size=100)
+def collection_artist_list(request, q: str = "", sort: str = "name"):
+    """Sorts: name, owned (most owned albums first)."""
+    return collection_artists(q=q, sort=sort)
+
+
+@router.post("/services/discogs/sync", response={202: SyncOut, 503: Error}, tags=["services"],
+             summary="Start a Discogs collection sync (or return the one running)")
+def discogs_sync_start_api(request):
+    if not (settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME):
+        return Status(503, {"detail": "Discogs is not configured: set DISCOGS_USERNAME and DISCOGS_TOKEN."})
+    job, created = discogs_sync_start(params={"requested_by": "api"})
+    if created:
+        transaction.on_commit(lambda: async_task("catalog.tasks.discogs_sync_task", job.pk,
+                                                 task_name=f"discogs sync #{job.pk}"))
+    return Status(202, {"job_id": job.pk, "status": job.status, "created": created,
+                        "progress_url": reverse("api:job_detail", args=[job.pk])})
