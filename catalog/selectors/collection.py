@@ -123,8 +123,8 @@ def owned_albums(*, q: str = "", format: str = "", sort: str = "added", filters:
 
 
 def collection_page(*, q: str = "", format: str = "", sort: str = "added", page: int | str = 1,
-                    filters: CollectionFilters | None = None, page_size: int = PAGE_SIZE) -> Page:
-    return Paginator(owned_albums(q=q, format=format, sort=sort, filters=filters), page_size).get_page(page)
+                    filters: CollectionFilters | None = None, page_size: int | None = None) -> Page:
+    return Paginator(owned_albums(q=q, format=format, sort=sort, filters=filters), page_size or PAGE_SIZE).get_page(page)
 
 
 def collection_summary() -> CollectionSummary:
