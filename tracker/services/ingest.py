@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
@@ -177,14 +178,14 @@ class _Ingest:
         """
         if not rows:
             return 0
-        ops = connection.ops
-        now = ops.adapt_datetimefield_value(timezone.now())
+        to_db_time, to_db_date = _db_adapters()
+        now = to_db_time(timezone.now())
         values = []
         for track_id, artist_id, album_id, play in rows:
             local = play.played_at.astimezone(self.tz)
             values.append((
-                track_id, artist_id, album_id, ops.adapt_datetimefield_value(play.played_at),
-                ops.adapt_datefield_value(local.date()), local.hour, self.source, play.loved, play.ms_played, now,
+                track_id, artist_id, album_id, to_db_time(play.played_at), to_db_date(local.date()),
+                local.hour, self.source, play.loved, play.ms_played, now,
             ))
         with connection.cursor() as cursor:
             cursor.executemany(_INSERT_SCROBBLE, values)
@@ -277,6 +278,17 @@ class _Ingest:
         for times in known.values():
             times.sort()
         return known
+
+
+def _db_adapters():
+    """Fast parameter adapters for the raw insert: SQLite stores naive UTC text (as Django
+    does), other back ends take the aware datetime as it is."""
+    if connection.vendor == "sqlite":
+        def sqlite_time(moment: datetime) -> str:
+            return str(moment.astimezone(dt_timezone.utc).replace(tzinfo=None))
+
+        return sqlite_time, str
+    return connection.ops.adapt_datetimefield_value, connection.ops.adapt_datefield_value
 
 
 def _has_play_near(sorted_times: list[datetime], moment: datetime) -> bool:
