@@ -7,6 +7,9 @@ from django.db.models import Count, Max, Min, Prefetch
 
 from catalog.models import Album, AlbumArtist, AlbumInfo, CollectionItem, Track
 from tracker.models import Scrobble
+from tracker.selectors.stats import plays_per_month
+
+RELATED_LIMIT = 12
 
 
 @dataclass
@@ -22,6 +25,8 @@ class AlbumView:
     editions: list[Album] = field(default_factory=list)
     info: AlbumInfo | None = None
     tags: list[str] = field(default_factory=list)
+    months: list[dict] = field(default_factory=list)
+    related: list[Album] = field(default_factory=list)
 
 
 def album_view(*, album_id: int) -> AlbumView | None:
@@ -56,6 +61,8 @@ def album_view(*, album_id: int) -> AlbumView | None:
         if link.tag.name not in tags:
             tags.append(link.tag.name)
     return AlbumView(
+        months=plays_per_month(qs=Scrobble.objects.filter(album_id__in=play_albums), months=60) if totals["plays"] else [],
+        related=_related_albums(album=album, listened=listened),
         album=album,
         credits=list(album.credits.all()),
         copies=album.present_copies,
@@ -77,3 +84,19 @@ def _tracks_with_plays(*, album_ids: list[int]) -> list[Track]:
         .annotate(plays=Count("scrobbles"))
         .order_by("disc_number", "number", "position", "title")[:200]
     )
+
+
+def _related_albums(*, album: Album, listened: Album | None) -> list[Album]:
+    """Other editions of the same master, then the artist's other records, most played first."""
+    exclude = [album.pk] + ([listened.pk] if listened else [])
+    related: list[Album] = []
+    if album.discogs_master_id:
+        related += list(Album.objects.filter(discogs_master_id=album.discogs_master_id).exclude(pk__in=exclude)
+                        .select_related("artist").order_by("year", "pk")[:RELATED_LIMIT])
+    if album.artist_id and len(related) < RELATED_LIMIT:
+        seen = exclude + [a.pk for a in related]
+        # Editions count with their listened album: show the listening album once, not every pressing.
+        related += list(Album.objects.filter(artist_id=album.artist_id, listened_album__isnull=True)
+                        .exclude(pk__in=seen).select_related("artist")
+                        .order_by("-play_count", "year", "pk")[:RELATED_LIMIT - len(related)])
+    return related
