@@ -108,13 +108,13 @@ class TestInfiniteScroll:
         start = utc(2024, 5, 1, 12, 0)
         return [make_scrobble(track, start - timedelta(hours=n)) for n in range(12)]
 
-    def test_it_marks_the_last_row_to_load_more_when_revealed_with_a_real_link_fallback(self, owner_client, many, monkeypatch):
+    def test_it_loads_more_when_the_end_of_the_rows_is_revealed_with_a_real_link_fallback(self, owner_client, many, monkeypatch):
         monkeypatch.setattr(journal, "PAGE_SIZE", 5)
         html = owner_client.get(reverse("journal")).content.decode()
         assert html.count('hx-trigger="revealed"') == 1
-        rows = html.split('<li class="play')
-        assert 'hx-trigger="revealed"' in rows[5] and "more=" in rows[5]
-        assert 'href="/journal/?before=' in html  # works without JavaScript
+        after_last_row = html.split('<li class="play')[5].split("</ol>")[1]
+        assert 'id="load-more" hx-get="/journal/?more=' in after_last_row and 'hx-trigger="revealed"' in after_last_row
+        assert 'href="/journal/?before=' in after_last_row  # works without JavaScript
 
     def test_it_appends_the_next_rows_and_replaces_the_url_with_one_that_reloads_them(self, owner_client, many, monkeypatch):
         monkeypatch.setattr(journal, "PAGE_SIZE", 5)
