@@ -27,8 +27,9 @@ install-dev: $(VENV)/.installed-dev
 
 ## run: set up on first use, then serve http://$(HOST):$(PORT) with one background worker (Ctrl-C stops both)
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py bootstrap
+	@echo "Preparing the database…"
+	@$(BIN)/python manage.py migrate --noinput -v 0
+	@$(BIN)/python manage.py bootstrap
 	@echo "Music Journal on http://$(HOST):$(PORT)/ — Ctrl-C stops the web server and the worker."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py qcluster & \

@@ -128,6 +128,7 @@ Q_CLUSTER = {
     "catch_up": False,
     "label": "Background tasks",
     "sync": env.bool("Q_SYNC", default=False),
+    "log_level": env.str("Q_LOG_LEVEL", default="WARNING"),  # INFO logs every scheduled tick
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
