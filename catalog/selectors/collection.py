@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from catalog.models import Album, AlbumTag, Artist, CollectionItem
 
@@ -89,12 +89,16 @@ def owned_albums(*, q: str = "", format: str = "", sort: str = "added", filters:
     present = _present_copies().filter(album=OuterRef("pk"))
     if filters.folder is not None:
         present = present.filter(folder_id=filters.folder)
+    # Correlated subqueries, not JOIN + GROUP BY: the database then computes them only for the
+    # page it returns (or probes one index per album for "recently added"), never groups 10k albums.
+    copies = _present_copies().filter(album=OuterRef("pk")).order_by().values("album")
     qs = (
         Album.objects.filter(Exists(present))
         .select_related("artist", "label")
         .annotate(
-            copy_count=Count("copies", filter=Q(copies__removed_at__isnull=True)),
-            last_added=Max("copies__date_added", filter=Q(copies__removed_at__isnull=True)),
+            copy_count=Subquery(copies.annotate(n=Count("*")).values("n")[:1], output_field=IntegerField()),
+            last_added=Subquery(_present_copies().filter(album=OuterRef("pk")).order_by("-date_added")
+                                .values("date_added")[:1]),
         )
     )
     if filters.q:
