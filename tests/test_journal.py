@@ -171,3 +171,16 @@ def test_it_shows_hostile_names_as_text(owner_client):
 
 def test_it_refuses_anonymous_visitors(client):
     assert client.get(reverse("journal")).status_code == 302
+
+
+@pytest.mark.parametrize("window", [1, 3, 100])
+def test_it_finds_text_matches_newest_first_on_both_sides_of_the_search_window(window, monkeypatch):
+    monkeypatch.setattr(journal, "SEARCH_WINDOW", window)
+    roads, angel = make_track("Roads"), make_track("Angel", make_album("Mezzanine", make_artist("Massive Attack")))
+    plays = [make_scrobble(roads if n % 3 == 0 else angel, utc(2024, 5, 1, 12, 0) - timedelta(hours=n)) for n in range(12)]
+    expected = [p.pk for p in plays if p.track_id == roads.pk]
+    filters = journal.parse_filters(q="road")
+    first = journal.journal_page(filters=filters, limit=3)
+    rest = journal.journal_page(filters=filters, cursor=first.next_cursor, limit=3)
+    assert [p.pk for p in first.plays + rest.plays] == expected and rest.next_cursor == ""
+    assert journal.journal_page(filters=journal.parse_filters(q="nowhere")).plays == []

@@ -176,7 +176,7 @@ class TestWithData:
         day = history[0].local_date
         response = owner_client.get(reverse("timeline"), {"date": day.isoformat()})
         html = response.content.decode()
-        assert len(response.context["plays"]) == 5
+        assert len(response.context["page"].plays) == 5 and response.context["day_total"] == 5
         assert f'id="hour-{history[0].local_hour}"' in html
         assert f"?date={(day - timedelta(days=1)).isoformat()}" in html  # previous day link
         assert 'class="heatmap-grid"' in html

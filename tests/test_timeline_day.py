@@ -61,3 +61,24 @@ def test_it_shows_hostile_names_as_text(owner_client):
     html = owner_client.get(reverse("timeline"), {"date": "2024-05-01"}).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;{{ 7*7 }}" in html
+
+
+def test_it_renders_a_busy_day_in_pages_that_continue_as_it_scrolls(owner_client, monkeypatch):
+    from tracker.selectors import timeline
+
+    monkeypatch.setattr(timeline, "DAY_PAGE_SIZE", 4)
+    track = make_track("Roads")
+    plays = [make_scrobble(track, utc(2024, 5, 1, 8 + n // 3, 10 * (n % 3))) for n in range(10)]
+    response = owner_client.get(reverse("timeline"), {"date": "2024-05-01"})
+    assert [p.pk for p in response.context["page"].plays] == [p.pk for p in plays[:4]]
+    assert response.context["day_total"] == 10  # the chart and clock count the whole day
+    html = response.content.decode()
+    assert 'id="day-more"' in html and 'hx-trigger="revealed"' in html and "after=" in html
+    seen, page = [p.pk for p in response.context["page"].plays], response.context["page"]
+    while page.next_cursor:
+        more = owner_client.get(reverse("timeline"), {"date": "2024-05-01", "after": page.next_cursor, "hour": "9"},
+                                HTTP_HX_REQUEST="true", HTTP_HX_TARGET="day-more")
+        assert "<html" not in more.content.decode() and "heatmap" not in more.content.decode()
+        page = more.context["page"]
+        seen += [p.pk for p in page.plays]
+    assert seen == [p.pk for p in plays]

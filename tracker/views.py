@@ -106,27 +106,43 @@ def journal(request):
 
 # --- timeline -----------------------------------------------------------------------------
 def timeline(request):
+    """One day: hour chart and clock of every play, then its plays in pages of
+    DAY_PAGE_SIZE; `after=` continues the day (the fragment when htmx asks for it)."""
     day = timeline_selectors.parse_day(request.GET.get("date"))
-    plays = timeline_selectors.day_plays(day=day)
-    today = timezone.localdate()
-    bars = timeline_selectors.hour_bars(plays=plays)
+    after = request.GET.get("after", "")
+    if timeline_selectors.decode_cursor(after) is None:
+        after = ""
+    page = timeline_selectors.day_page(day=day, after=after)
+    htmx = request.htmx and not request.htmx.history_restore_request
+    last = page.plays[-1] if page.plays else None
+    counts = timeline_selectors.day_hour_counts(day=day)
     context = {
         "day": day,
+        "page": page,
+        "after": after,
+        "blocks": timeline_selectors.hour_blocks(plays=page.plays, counts=counts),
+        "continued_hour": request.GET.get("hour", "") if after else "",
+        "more_url": f"{reverse('timeline')}?{urlencode({'date': day.isoformat(), 'after': page.next_cursor, 'hour': last.local_hour if last else ''})}",
+        "later_url": f"{reverse('timeline')}?{urlencode({'date': day.isoformat(), 'after': page.next_cursor})}",
+    }
+    if htmx and after and request.htmx.target == "day-more":
+        return render(request, "tracker/timeline.html#hours", context)
+    today = timezone.localdate()
+    bars = timeline_selectors.hour_bars(counts=counts)
+    context.update({
         "today": today,
         "previous_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1) if day < today else None,
-        "plays": plays,
-        "max_plays": timeline_selectors.MAX_PLAYS_PER_DAY,
-        "blocks": timeline_selectors.hour_blocks(plays=plays),
+        "day_total": sum(counts),
+        "day_ms": dashboard_selectors.day_totals(day=day).ms if page.plays else 0,
         "bars": bars,
         "clock": analytics_selectors.listening_clock(hours=bars),
         "clock_labels": analytics_selectors.clock_labels(),
-        "heatmap": timeline_selectors.year_heatmap(end=today),
-        "has_history": bool(plays) or Scrobble.objects.exists(),
-        "total_ms": sum((p.ms_played or p.track.duration_ms or 0) for p in plays),
-    }
-    if request.htmx and not request.htmx.history_restore_request:
+    })
+    if htmx:
         return render(request, "tracker/timeline.html#day", context)
+    context["heatmap"] = timeline_selectors.year_heatmap(end=today)
+    context["has_history"] = bool(page.plays) or Scrobble.objects.exists()
     return render(request, "tracker/timeline.html", context)
 
 

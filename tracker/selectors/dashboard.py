@@ -8,8 +8,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.models import Artist
 from tracker.models import Scrobble, TrackerState
-from tracker.selectors.stats import Ranked, plays_per_day, top_artists
+from tracker.selectors.stats import Ranked, plays_per_day, ranked, top_counts
 
 # The poller refreshes now-playing every couple of minutes; older than this means stopped
 # (the same ten minutes as tracker.services.lastfm.NOW_PLAYING_STALE_AFTER).
@@ -68,5 +69,9 @@ def week_bars(*, today: date | None = None) -> list[dict]:
 
 
 def week_top_artists(*, today: date | None = None, limit: int = 6) -> list[Ranked]:
+    """Most played artists of the last seven local days. A week is a few thousand plays at
+    most, so they are found through the local_date index; filtering on played_at instead
+    makes SQLite scan the whole (artist, played_at) index (~60 ms at a million plays)."""
     today = today or timezone.localdate()
-    return top_artists(since=today - timedelta(days=6), limit=limit)
+    week = Scrobble.objects.filter(local_date__gte=today - timedelta(days=6), local_date__lte=today)
+    return ranked(top_counts(week, "artist_id", limit), Artist)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from catalog.models import Album, Artist, Track
 from tracker.models import Scrobble
@@ -19,6 +19,8 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 # How many rows a reloaded infinite-scroll URL (`until=`) may show at once.
 MAX_WINDOW = 1000
+# A text search first walks this many of the newest plays in order (see _text_search_rows).
+SEARCH_WINDOW = 20_000
 # The GET parameters a filter is read from, in the order chips are shown.
 FILTER_PARAMS = ("q", "artist", "album", "track", "from", "to", "source", "loved")
 
@@ -168,20 +170,50 @@ def filtered_scrobbles(*, filters: JournalFilters) -> QuerySet:
     if filters.date_to:
         qs = qs.filter(played_at__lt=local_midnight(filters.date_to + timedelta(days=1)))
     if filters.q:
-        # Match the small name tables first, then the plays by indexed foreign keys:
-        # no join of every play with its track, artist and album names.
-        text = filters.q
-        qs = qs.filter(
-            Q(artist_id__in=Artist.objects.filter(name__icontains=text).values("pk"))
-            | Q(album_id__in=Album.objects.filter(title__icontains=text).values("pk"))
-            | Q(track_id__in=Track.objects.filter(title__icontains=text).values("pk"))
-        )
+        qs = qs.filter(_text_match(filters.q, by_index=True))
     return qs
 
 
+def _text_match(text: str, *, by_index: bool) -> Q:
+    """Plays whose artist, album or track name contains `text`: the small name tables are
+    searched first, then plays by their foreign keys (no join of every play with its names).
+    Without `by_index` the keys are wrapped (`+ 0`) so that the database walks plays in
+    played_at order and keeps the matching ones, the fast way when matches are common."""
+    artists = Artist.objects.filter(name__icontains=text).values("pk")
+    albums = Album.objects.filter(title__icontains=text).values("pk")
+    tracks = Track.objects.filter(title__icontains=text).values("pk")
+    if by_index:
+        return Q(artist_id__in=artists) | Q(album_id__in=albums) | Q(track_id__in=tracks)
+    return Q(artist_key__in=artists) | Q(album_key__in=albums) | Q(track_key__in=tracks)
+
+
+def _text_search_rows(qs: QuerySet, text: str, limit: int) -> list[Scrobble]:
+    """The newest `limit` plays of `qs` matching `text`, fast whether matches are common or rare:
+    first walk the newest SEARCH_WINDOW plays in order; if they hold too few matches, look up
+    the older ones by the indexed keys (then there are few of them to sort)."""
+    if not any(model.objects.filter(**{f"{field}__icontains": text}).exists()
+               for model, field in ((Artist, "name"), (Album, "title"), (Track, "title"))):
+        return []
+    ordered = ("-played_at", "-id")
+    boundary = qs.order_by(*ordered).values_list("played_at", flat=True)[SEARCH_WINDOW:SEARCH_WINDOW + 1].first()
+    recent = qs.filter(played_at__gte=boundary) if boundary else qs
+    walked = recent.alias(artist_key=F("artist_id") + 0, album_key=F("album_id") + 0, track_key=F("track_id") + 0)
+    rows = list(walked.filter(_text_match(text, by_index=False)).order_by(*ordered)[:limit])
+    if len(rows) < limit and boundary:
+        older = qs.filter(played_at__lt=boundary).filter(_text_match(text, by_index=True))
+        rows += list(older.order_by(*ordered)[: limit - len(rows)])
+    return rows
+
+
 def _older_than(qs: QuerySet, position: tuple[datetime, int]) -> QuerySet:
+    # The plain `played_at <= x` bound lets the index start at the cursor; the OR alone
+    # makes SQLite walk the whole index from the newest play.
     played_at, pk = position
-    return qs.filter(Q(played_at__lt=played_at) | Q(played_at=played_at, pk__lt=pk))
+    return qs.filter(played_at__lte=played_at).filter(Q(played_at__lt=played_at) | Q(pk__lt=pk))
+
+
+def _with_position(qs: QuerySet, position: tuple[datetime, int] | None) -> QuerySet:
+    return _older_than(qs, position) if position else qs
 
 
 def journal_page(*, filters: JournalFilters, cursor: str = "", until: str = "", limit: int | None = None) -> JournalPage:
@@ -192,13 +224,12 @@ def journal_page(*, filters: JournalFilters, cursor: str = "", until: str = "", 
     MAX_WINDOW rows)."""
     qs = filtered_scrobbles(filters=filters).select_related("track", "artist", "album")
     position = decode_cursor(cursor) if cursor else None
-    if position:
-        qs = _older_than(qs, position)
+    qs = _with_position(qs, position)
     end = decode_cursor(until) if until else None
     if end:
         played_at, pk = end
         window = list(
-            qs.filter(Q(played_at__gt=played_at) | Q(played_at=played_at, pk__gte=pk))
+            qs.filter(played_at__gte=played_at).filter(Q(played_at__gt=played_at) | Q(pk__gte=pk))
             .order_by("-played_at", "-id")[: MAX_WINDOW + 1]
         )
         plays = window[:MAX_WINDOW]
@@ -206,7 +237,14 @@ def journal_page(*, filters: JournalFilters, cursor: str = "", until: str = "", 
             return JournalPage(plays=plays, next_cursor=encode_cursor(plays[-1]))
         return JournalPage(plays=plays)
     limit = max(1, min(limit or PAGE_SIZE, MAX_PAGE_SIZE))
-    rows = list(qs.order_by("-played_at", "-id")[: limit + 1])
+    if filters.q:
+        rows = _text_search_rows(
+            _with_position(filtered_scrobbles(filters=replace(filters, q="")), position)
+            .select_related("track", "artist", "album"),
+            filters.q, limit + 1,
+        )
+    else:
+        rows = list(qs.order_by("-played_at", "-id")[: limit + 1])
     plays = rows[:limit]
     next_cursor = encode_cursor(plays[-1]) if len(rows) > limit else ""
     return JournalPage(plays=plays, next_cursor=next_cursor)

@@ -52,14 +52,14 @@ def scrobbles_since(*, since: date | None) -> QuerySet:
     return qs.filter(played_at__gte=local_midnight(since)) if since else qs
 
 
-def _ranked(rows: list[tuple[int, int]], model) -> list[Ranked]:
+def ranked(rows: list[tuple[int, int]], model) -> list[Ranked]:
     related = {Album: ("artist",), Track: ("artist", "album")}.get(model, ())
     objects = model.objects.select_related(*related).in_bulk([pk for pk, _ in rows]) if rows else {}
     top = rows[0][1] if rows else 0
     return [Ranked(objects[pk], plays, round(100 * plays / top, 1) if top else 0) for pk, plays in rows if pk in objects]
 
 
-def _top(qs: QuerySet, field: str, limit: int) -> list[tuple[int, int]]:
+def top_counts(qs: QuerySet, field: str, limit: int) -> list[tuple[int, int]]:
     if field == "album_id":  # the only nullable one; the others need no IS NOT NULL test
         qs = qs.filter(album_id__isnull=False)
     return list(
@@ -71,15 +71,15 @@ def _top(qs: QuerySet, field: str, limit: int) -> list[tuple[int, int]]:
 
 
 def top_artists(*, since: date | None = None, limit: int = 10) -> list[Ranked]:
-    return _ranked(_top(scrobbles_since(since=since), "artist_id", limit), Artist)
+    return ranked(top_counts(scrobbles_since(since=since), "artist_id", limit), Artist)
 
 
 def top_albums(*, since: date | None = None, limit: int = 10) -> list[Ranked]:
-    return _ranked(_top(scrobbles_since(since=since), "album_id", limit), Album)
+    return ranked(top_counts(scrobbles_since(since=since), "album_id", limit), Album)
 
 
 def top_tracks(*, since: date | None = None, limit: int = 10) -> list[Ranked]:
-    return _ranked(_top(scrobbles_since(since=since), "track_id", limit), Track)
+    return ranked(top_counts(scrobbles_since(since=since), "track_id", limit), Track)
 
 
 def plays_per_day(*, qs: QuerySet | None = None, since: date | None = None, until: date | None = None) -> dict[date, int]:
