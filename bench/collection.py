@@ -63,6 +63,9 @@ def main() -> None:
     from tracker.models import Scrobble
 
     settings.ALLOWED_HOSTS = ["*"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # what autovacuum does soon after a bulk load; plans depend on it
     started = time.perf_counter()
     album_play_stats_refresh()
     print(f"play figures full refresh seconds: {time.perf_counter() - started:.2f}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 
 from catalog.models import Album, AlbumTag, Artist, CollectionItem
 
@@ -128,7 +128,27 @@ def owned_albums(*, q: str = "", format: str = "", sort: str = "added", filters:
 
 def collection_page(*, q: str = "", format: str = "", sort: str = "added", page: int | str = 1,
                     filters: CollectionFilters | None = None, page_size: int | None = None) -> Page:
-    return Paginator(owned_albums(q=q, format=format, sort=sort, filters=filters), page_size or PAGE_SIZE).get_page(page)
+    filters = filters or CollectionFilters(q=q, format=format)
+    if sort not in SORTS or sort == "added":
+        return _page_by_added(filters=filters, page=page, page_size=page_size or PAGE_SIZE)
+    return Paginator(owned_albums(sort=sort, filters=filters), page_size or PAGE_SIZE).get_page(page)
+
+
+def _page_by_added(*, filters: CollectionFilters, page: int | str, page_size: int) -> Page:
+    """"Recently added", ranked by one aggregate over the copies (a few ms for 10k) instead of
+    a per-album subquery; then only the page's albums are loaded."""
+    copies = _present_copies()
+    if filters.folder is not None:
+        copies = copies.filter(folder_id=filters.folder)
+    if filters.active:
+        copies = copies.filter(album__in=owned_albums(filters=filters).order_by().values("pk"))
+    ranked = (copies.values("album_id").annotate(latest=Max("date_added"))
+              .order_by(F("latest").desc(nulls_last=True), "-album_id"))
+    result = Paginator(ranked, page_size).get_page(page)
+    ids = [row["album_id"] for row in result.object_list]
+    albums = {a.pk: a for a in owned_albums(filters=CollectionFilters()).filter(pk__in=ids)}
+    result.object_list = [albums[pk] for pk in ids if pk in albums]
+    return result
 
 
 def collection_summary() -> CollectionSummary:
