@@ -4,13 +4,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import Scrobble
 from tracker.selectors.journal import decode_cursor, encode_cursor
-from tracker.selectors.stats import plays_per_day
+from tracker.selectors.stats import local_midnight, plays_per_day
 
 MAX_PLAYS_PER_DAY = 500
 # Rows the timeline page renders at once; the rest of a busy day follows as it scrolls.
@@ -41,10 +41,19 @@ def parse_day(value: str | None) -> date:
     return timezone.localdate()
 
 
+def _of_day(day: date) -> QuerySet:
+    """The plays of one local day, bounded on played_at too: the planner then reads the day
+    as a range of the played_at index it orders by, instead of walking that index from one
+    end and filtering on local_date (PostgreSQL did so for the newest day: 110 ms)."""
+    return Scrobble.objects.filter(
+        local_date=day, played_at__gte=local_midnight(day), played_at__lt=local_midnight(day + timedelta(days=1))
+    )
+
+
 def day_plays(*, day: date, limit: int = MAX_PLAYS_PER_DAY) -> list[Scrobble]:
     """The plays of one local day, in order (bounded: a day of looped tracks stays fast)."""
     return list(
-        Scrobble.objects.filter(local_date=day)
+        _of_day(day)
         .select_related("track", "artist", "album")
         .order_by("played_at", "id")[:limit]
     )
@@ -53,7 +62,7 @@ def day_plays(*, day: date, limit: int = MAX_PLAYS_PER_DAY) -> list[Scrobble]:
 def day_page(*, day: date, after: str = "", limit: int | None = None) -> DayPage:
     """A page of one local day's plays in order, after the play of cursor `after`."""
     limit = max(1, min(limit or DAY_PAGE_SIZE, MAX_PLAYS_PER_DAY))
-    qs = Scrobble.objects.filter(local_date=day).select_related("track", "artist", "album")
+    qs = _of_day(day).select_related("track", "artist", "album")
     position = decode_cursor(after) if after else None
     if position:
         played_at, pk = position
@@ -128,7 +137,12 @@ def year_heatmap(*, end: date | None = None, weeks: int = 53) -> dict:
                 continue
             plays = counts.get(day, 0)
             level = 0 if not plays else 1 + sum(plays > t for t in thresholds)
-            column.append({"date": day, "plays": plays, "level": level, "href": f"{timeline}?date={day.isoformat()}"})
+            # Labels are formatted here: 371 cells through template filters cost ~10 ms a page.
+            column.append({
+                "date": day, "plays": plays, "level": level, "href": f"{timeline}?date={day.isoformat()}",
+                "title": f"{day:%a} {day.day} {day:%b %Y}: {plays} play{'' if plays == 1 else 's'}",
+                "label": f"{day.day} {day:%B %Y}: {plays} plays",
+            })
             if day.day == 1 or (week == 0 and weekday == 0):
                 months.append({"column": week + 1, "label": day.strftime("%b")})
         columns.append(column)
