@@ -149,6 +149,7 @@ SEED_DEMO = env.bool("SEED_DEMO", default=True)
 # --- History imports ------------------------------------------------------------------
 IMPORT_MIN_MS_PLAYED = env.int("IMPORT_MIN_MS_PLAYED", default=30_000)  # shorter Spotify plays are skips
 IMPORT_SKIP_PRIVATE_SESSIONS = env.bool("IMPORT_SKIP_PRIVATE_SESSIONS", default=False)
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=1024)  # per upload on the settings page
 
 # --- Internationalization -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
