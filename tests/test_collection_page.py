@@ -110,3 +110,16 @@ def test_it_keeps_collection_queries_constant_as_records_grow(owner_client, shel
         make_copy(make_album(f"Record {n}", artist, year=1990 + n, format="Vinyl", discogs_release_id=100 + n),
                   instance_id=100 + n)
     assert count() == before
+
+
+def test_the_hourly_task_links_albums_that_appeared_since_the_sync_and_counts_their_plays(db):
+    from catalog.tasks import album_play_stats_task
+
+    band = make_artist("Band")
+    release = make_album("Blue [Deluxe Edition]", band, discogs_release_id=5)
+    make_copy(release, instance_id=5)
+    listened = make_album("Blue", band)  # arrived later with a Last.fm play
+    make_scrobble(make_track("Song", listened), utc(2024, 5, 5, 5))
+    assert album_play_stats_task().startswith("1 releases linked")
+    release.refresh_from_db()
+    assert release.listened_album_id == listened.pk and release.play_count == 1
