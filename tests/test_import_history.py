@@ -158,3 +158,16 @@ def test_the_command_prints_a_summary_and_fails_with_one_line_on_bad_input(capsy
         call_command("import_history", str(IMPORTS / "malformed/rj_demo_bad_date.csv"))
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_history", "/nowhere/export.zip")
+
+
+def test_an_import_brings_the_collections_play_figures_up_to_date():
+    from catalog.models import Album
+
+    owned = Album.objects.create(title="Mezzanine (Remastered)", artist=Artist.objects.create(name="Massive Attack"),
+                                 discogs_release_id=123)
+    imported("dedup/Streaming_History_Audio_2024_1.json")
+    owned.refresh_from_db()
+    listened = Album.objects.get(title="Mezzanine", discogs_release_id__isnull=True)
+    assert owned.listened_album == listened
+    assert listened.play_count == 1 and owned.play_count == 1
+    assert owned.last_played_at == Scrobble.objects.get(album=listened).played_at

@@ -95,4 +95,7 @@ def test_it_shares_the_rate_limit_between_threads(redis_cache, settings):
     for thread in threads:
         thread.join()
     starts.sort()
-    assert starts[-1] - starts[0] >= 0.3  # five starts need at least four 0.1 s windows
+    # Five starts take five distinct 0.1 s windows: the first may start at the very end of its
+    # window and the last at the very start of its own, so they span more than three windows
+    # (less a little jitter between the cache's wall clock and this monotonic one).
+    assert starts[-1] - starts[0] >= 0.28

@@ -43,6 +43,7 @@ from catalog.models import (
     Tag,
     Track,
 )
+from catalog.services.album_stats import album_play_stats_refresh
 from core.normalize import name_key, title_key
 from tracker.models import Scrobble
 from tracker.services.demo_catalog import CatalogPlan, catalog_plan
@@ -95,6 +96,7 @@ def demo_seed(*, scrobbles: int = 50_000, artists: int = 150, albums: int = 600,
     stream = plays_stream(rng=random.Random(f"demo-history:{seed}"), plan=plan, first_day=first_day, days=days,
                           total=scrobbles, tz=tz, chunk_size=chunk_size)
     new = _write_plays(stream, track_rows, tz=tz, total=scrobbles, report=report)
+    album_play_stats_refresh()  # the collection sorts and shows records by these figures
     return DemoSeedResult(artists=artists, albums=albums, tracks=tracks, scrobbles=scrobbles,
                           copies=len(plan.copies), new_scrobbles=new, seconds=time.perf_counter() - began)
 

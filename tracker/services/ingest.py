@@ -26,6 +26,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import Album, AlbumArtist, Artist, Track
+from catalog.services.album_stats import album_play_stats_refresh
+from catalog.services.collection_link import collection_link
 from core import normalize
 from tracker.models import Scrobble
 
@@ -103,7 +105,16 @@ def scrobble_ingest(
         total.merge(result)
         if on_batch:
             on_batch(total)
+    _catalog_figures_refresh(ingest)
     return total
+
+
+def _catalog_figures_refresh(ingest: _Ingest) -> None:
+    """Keep the collection's per-album play figures, and its owned ↔ listened links, current."""
+    if ingest.created_album:
+        collection_link()
+    if ingest.played_album_ids:
+        album_play_stats_refresh(album_ids=ingest.played_album_ids)
 
 
 def track_resolve(*, artist: str, title: str, album: str = "") -> Track:
@@ -131,6 +142,8 @@ class _Ingest:
         self.artist_ids: dict[str, int] = {}
         self.album_ids: dict[tuple[int, str], int] = {}
         self.track_ids: dict[tuple[int, int | None, str], int] = {}
+        self.played_album_ids: set[int] = set()
+        self.created_album = False
 
     def store(self, batch: list[Play]) -> IngestResult:
         result = IngestResult()
@@ -165,6 +178,8 @@ class _Ingest:
             bisect.insort(times, play.played_at)
             album_id = self.album_ids[(artist_id, album_key)] if album_key else None
             rows.append((self.track_ids[(artist_id, album_id, track_key)], artist_id, album_id, play))
+            if album_id:
+                self.played_album_ids.add(album_id)
         result.added += self._insert_scrobbles(rows)
         if rows:
             result.newest_played_at = rows[-1][3].played_at
@@ -210,6 +225,7 @@ class _Ingest:
         self._load_albums(missing)
         new_keys = [key for key in missing if key not in self.album_ids]
         if new_keys:
+            self.created_album = True
             created = Album.objects.bulk_create(
                 [Album(title=titles_by_key[key], title_key=key[1], artist_id=key[0]) for key in new_keys]
             )
