@@ -44,7 +44,7 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
 ## test: the whole suite on SQLite, then again on PostgreSQL when one answers on localhost
-test: install-dev browser test-sqlite test-postgres
+test: install-dev browser lint test-sqlite test-postgres
 
 test-sqlite:
 	$(BIN)/pytest -q
@@ -56,7 +56,7 @@ test-postgres:
 	else echo "PostgreSQL not reachable at $(PG_TEST_URL): suite ran on SQLite only"; fi
 
 lint: install-dev
-	$(BIN)/python -m ruff check . || echo "(pip install ruff to lint)"
+	$(BIN)/ruff check .
 
 ## bench: the speed and memory figures (see bench/)
 bench: install-dev

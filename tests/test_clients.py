@@ -17,7 +17,6 @@ from core.clients.lastfm import (
 from core.clients.spotify import spotify_albums, spotify_artist, spotify_artist_albums, spotify_artists, spotify_search
 from core.clients.wikidata import wikidata_artists_by_spotify_id_query, wikidata_select
 from core.resilience import NotFound
-from tests.fakes.plugin import fake_services, fake_services_server, recorded_sleeps  # noqa: F401
 
 RADIOHEAD, PORTISHEAD, MASSIVE_ATTACK = "4Z8W4fKeB5YxbusRsdQVPb", "6liAMWkVf5LH7YR9yfFy1Y", "6FXMGgJwohJLUSr5nVlf9X"
 

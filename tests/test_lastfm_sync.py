@@ -17,9 +17,9 @@ from tracker.services.lastfm import (
     lastfm_backfill_start,
     lastfm_loved_sync,
     lastfm_poll,
-    now_playing,
     tracker_set,
 )
+from tracker.selectors.dashboard import now_playing
 
 pytestmark = pytest.mark.django_db
 

@@ -320,7 +320,8 @@ def test_it_keeps_journal_queries_constant_as_rows_grow(owner_client):
 def make_listening_history_more(count: int):
     artist = make_artist("Boards of Canada")
     for n in range(count):
-        album = make_album(f"Album {n}", artist) if n % 10 == 0 else album
+        if n % 10 == 0:
+            album = make_album(f"Album {n}", artist)
         track = make_track(f"Track {n}", album)
         make_scrobble(track, timezone.now() - timedelta(hours=n + 1), loved=n % 3 == 0)
 

@@ -11,7 +11,6 @@ from core.clients.spotify import spotify_artist, spotify_artists
 from core.clients.wikidata import wikidata_ask
 from core.models import ServiceMetric
 from core.resilience import AuthFailed, Forbidden, NotConfigured, NotFound, RateLimited, Unavailable, resilient_call
-from tests.fakes.plugin import fake_services, fake_services_server, recorded_sleeps  # noqa: F401
 
 RADIOHEAD = "4Z8W4fKeB5YxbusRsdQVPb"
 ASK = "ASK { wd:Q44190 wdt:P31 wd:Q215380 }"

@@ -16,7 +16,6 @@ from core.clients.wikidata import wikidata_ask
 from core.models import ServiceMetric
 from core.resilience import CircuitOpen, Unavailable, breaker_state, clock
 from core.resilience.breaker import breaker_admit
-from tests.fakes.plugin import fake_services, fake_services_server, recorded_sleeps  # noqa: F401
 
 ASK = "ASK { wd:Q44190 wdt:P31 wd:Q215380 }"
 REPO = Path(__file__).resolve().parent.parent

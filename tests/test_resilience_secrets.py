@@ -12,7 +12,6 @@ from core.clients.lastfm import lastfm_user_info
 from core.clients.spotify import spotify_search
 from core.resilience import ServiceError
 from core.resilience.services import SERVICES
-from tests.fakes.plugin import fake_services, fake_services_server, recorded_sleeps  # noqa: F401
 
 
 def secrets_of(fake) -> list[str]:

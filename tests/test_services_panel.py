@@ -9,7 +9,6 @@ from django.urls import reverse
 from core.clients.wikidata import wikidata_ask
 from core.models import ApiToken, ServiceMetric
 from core.resilience.services import SERVICES
-from tests.fakes.plugin import fake_services, fake_services_server, recorded_sleeps  # noqa: F401
 
 SECRET_NAMES = ("LASTFM_API_KEY", "LASTFM_API_SECRET", "SPOTIFY_CLIENT_SECRET", "DISCOGS_TOKEN", "APIFY_TOKEN",
                 "AI_API_KEY")

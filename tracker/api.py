@@ -10,6 +10,7 @@ from catalog.models import Album, Artist, Track
 from tracker.selectors import journal as journal_selectors
 from tracker.selectors import timeline as timeline_selectors
 from tracker.selectors.tracker_status import TrackerStatus, tracker_status
+from tracker.services.lastfm import tracker_set
 
 router = Router()
 
@@ -175,8 +176,6 @@ def tracker_status_get(request):
 def _tracker_switch(enabled: bool) -> dict:
     if enabled and not tracker_status(with_backfill=False).configured:
         raise HttpError(409, "Last.fm is not configured: set LASTFM_USERNAME and LASTFM_API_KEY")
-    from tracker.services.lastfm import tracker_set
-
     tracker_set(enabled=enabled)
     return _status_out(tracker_status())
 

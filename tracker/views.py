@@ -20,6 +20,7 @@ from tracker.selectors import journal as journal_selectors
 from tracker.selectors import timeline as timeline_selectors
 from tracker.selectors.tracker_status import tracker_status
 from tracker.services.import_upload import IMPORT_KIND, UploadRejected, import_upload_start, upload_max_bytes
+from tracker.services.lastfm import lastfm_backfill_start, tracker_set
 
 
 # --- dashboard ----------------------------------------------------------------------------
@@ -184,8 +185,6 @@ def tracker_update(request):
     if interval and not interval.isdigit():
         error = "The interval is a number of seconds."
         return _tracker_panel(request, error=error) if request.htmx else _back_to_settings(request, "tracker", error=error)
-    from tracker.services.lastfm import tracker_set
-
     state = tracker_set(enabled=request.POST.get("enabled") in ("1", "on", "true"), interval_seconds=int(interval) if interval else None)
     notice = f"Polling {'on' if state.enabled else 'off'}, every {state.interval_seconds} s."
     return _tracker_panel(request, notice=notice) if request.htmx else _back_to_settings(request, "tracker", notice=notice)
@@ -199,8 +198,6 @@ def tracker_backfill(request):
         if request.htmx:
             return render(request, "tracker/partials/form_error.html", {"error": error})
         return _back_to_settings(request, "tracker", error=error)
-    from tracker.services.lastfm import lastfm_backfill_start
-
     job = lastfm_backfill_start()
     if request.htmx:
         return render(request, "core/partials/job_progress.html", {"job": job})

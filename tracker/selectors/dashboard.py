@@ -13,7 +13,6 @@ from tracker.models import Scrobble, TrackerState
 from tracker.selectors.stats import Ranked, plays_per_day, ranked, top_counts
 
 # The poller refreshes now-playing every couple of minutes; older than this means stopped
-# (the same ten minutes as tracker.services.lastfm.NOW_PLAYING_STALE_AFTER).
 NOW_PLAYING_FRESH_SECONDS = 600
 
 

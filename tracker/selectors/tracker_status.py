@@ -11,8 +11,7 @@ from core.services.jobs import job_active
 from tracker.models import TrackerState
 from tracker.selectors.dashboard import now_playing, tracker_state
 
-# Kept equal to tracker.services.lastfm.BACKFILL_KIND (imported lazily, see below).
-BACKFILL_KIND = "lastfm_backfill"
+BACKFILL_KIND = "lastfm_backfill"  # the core.Job kind of the Last.fm backfill
 
 
 @dataclass(frozen=True)
@@ -33,14 +32,6 @@ class TrackerStatus:
         return [name for name in ("LASTFM_USERNAME", "LASTFM_API_KEY") if not getattr(settings, name, "")]
 
 
-def backfill_kind() -> str:
-    try:
-        from tracker.services.lastfm import BACKFILL_KIND as kind
-    except ImportError:
-        return BACKFILL_KIND
-    return kind
-
-
 def tracker_status(*, with_backfill: bool = True) -> TrackerStatus:
     """The poller's settings and last results, the fresh now-playing track and any running
     backfill, in at most two queries. A missing row reads as the defaults."""
@@ -56,5 +47,5 @@ def tracker_status(*, with_backfill: bool = True) -> TrackerStatus:
         last_error=state.last_error,
         now_playing=playing,
         now_playing_since=state.now_playing_since if playing else None,
-        backfill_job=job_active(kind=backfill_kind()) if with_backfill else None,
+        backfill_job=job_active(kind=BACKFILL_KIND) if with_backfill else None,
     )

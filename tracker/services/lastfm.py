@@ -26,13 +26,12 @@ from core.resilience import clock
 from core.resilience.errors import AuthFailed, NotConfigured, NotFound, ServiceError
 from core.services.jobs import job_active, job_create, job_fail, job_finish, job_progress, job_resumable, job_start
 from tracker.models import Scrobble, TrackerState
+from tracker.selectors.tracker_status import BACKFILL_KIND
 from tracker.services.ingest import IngestResult, Play, scrobble_ingest, track_resolve
 
 log = logging.getLogger(__name__)
 
-BACKFILL_KIND = "lastfm_backfill"
 PAGE_SIZE = 200
-NOW_PLAYING_STALE_AFTER = timedelta(minutes=10)
 POLL_MAX_PAGES = 25  # a longer gap than 5,000 plays is the backfill's job
 LOVED_SYNC_EVERY = timedelta(hours=6)
 # When a page still fails after the resilience layer's own retries, the backfill waits
@@ -53,16 +52,6 @@ def tracker_set(*, enabled: bool | None = None, interval_seconds: int | None = N
         state.interval_seconds = max(60, min(int(interval_seconds), 24 * 3600))
     state.save()
     return state
-
-
-def now_playing(state: TrackerState | None = None):
-    """The track playing now, or None when nothing was reported recently."""
-    state = state or TrackerState.load()
-    if not state.now_playing_track_id or not state.now_playing_seen_at:
-        return None
-    if timezone.now() - state.now_playing_seen_at > NOW_PLAYING_STALE_AFTER:
-        return None
-    return state.now_playing_track
 
 
 # --- polling ------------------------------------------------------------------------------
