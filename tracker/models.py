@@ -19,9 +19,12 @@ class Scrobble(models.Model):
         LISTENBRAINZ = "listenbrainz", "ListenBrainz"
         MANUAL = "manual", "Manual"
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="scrobbles")
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="scrobbles")
-    album = models.ForeignKey(Album, null=True, blank=True, on_delete=models.SET_NULL, related_name="scrobbles")
+    # No single-column FK indexes: (track, played_at), (artist, played_at) and (album, played_at)
+    # below start with these columns and serve the same lookups; every index costs each insert.
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="scrobbles", db_index=False)
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="scrobbles", db_index=False)
+    album = models.ForeignKey(Album, null=True, blank=True, on_delete=models.SET_NULL, related_name="scrobbles",
+                              db_index=False)
     played_at = models.DateTimeField(help_text="Start of the play, UTC.")
     local_date = models.DateField(help_text="Day of the play in TIME_ZONE.")
     local_hour = models.PositiveSmallIntegerField(help_text="Hour of the play in TIME_ZONE.")

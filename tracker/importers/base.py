@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import IO
 
 _DECODER = json.JSONDecoder()
-_WHITESPACE = " \t\r\n"
+_scan = _DECODER.scan_once
+_WHITESPACE = re.compile(r"[ \t\r\n]*")
 CHUNK_CHARS = 1 << 20
 
 
@@ -47,25 +49,17 @@ def iter_json_array(stream: IO[str], name: str) -> Iterator[tuple[int, object]]:
         buffer, pos, counted_to = buffer[pos:] + chunk, 0, 0
         return True
 
-    def skip_whitespace() -> None:
-        nonlocal pos
-        while True:
-            while pos < len(buffer) and buffer[pos] in _WHITESPACE:
-                pos += 1
-            if pos < len(buffer) or not fill():
-                return
-
     fill()
-    if buffer.startswith("\ufeff"):
-        pos = 1
-    skip_whitespace()
+    pos = _WHITESPACE.match(buffer, 1 if buffer.startswith("\ufeff") else 0).end()
     if pos >= len(buffer) or buffer[pos] != "[":
         raise ImportFileError(name, line_at(pos) if buffer else 1, "expected a JSON array ([ … ])")
     pos += 1
     expect_item = True
     while True:
-        skip_whitespace()
+        pos = _WHITESPACE.match(buffer, pos).end()
         if pos >= len(buffer):
+            if fill():
+                continue
             raise ImportFileError(name, line_at(pos), "the file ends before the JSON array is closed (cut off?)")
         char = buffer[pos]
         if char == "]":
@@ -76,21 +70,29 @@ def iter_json_array(stream: IO[str], name: str) -> Iterator[tuple[int, object]]:
             continue
         if not expect_item:
             raise ImportFileError(name, line_at(pos), f"expected ',' or ']' but found {char!r}")
-        while True:
-            try:
-                item, end = _DECODER.raw_decode(buffer, pos)
-                break
-            except json.JSONDecodeError as error:
-                if eof or not fill():
-                    item_line = line_at(pos)
-                    raise ImportFileError(
-                        name, line_at(error.pos),
-                        f"broken JSON: {error.msg.lower().removesuffix(' at').removesuffix(' starting')} (in the item that starts on line {item_line}); "
-                        "the file may be cut off",
-                    ) from None
+        try:
+            item, end = _scan(buffer, pos)  # the C scanner behind json.loads, without its wrapper
+        except (StopIteration, json.JSONDecodeError):
+            if not eof and fill():
+                continue  # the item runs past the chunk read so far
+            raise _broken_item(name, buffer, pos, line_at) from None
         yield line_at(pos), item
         pos = end
         expect_item = False
+
+
+def _broken_item(name: str, buffer: str, pos: int, line_at) -> ImportFileError:
+    try:
+        _DECODER.raw_decode(buffer, pos)
+        problem, where = "broken JSON", pos
+    except json.JSONDecodeError as error:
+        problem = error.msg.lower().removesuffix(" at").removesuffix(" starting")
+        where = error.pos
+    item_line = line_at(pos)
+    return ImportFileError(
+        name, line_at(where),
+        f"broken JSON: {problem} (in the item that starts on line {item_line}); the file may be cut off",
+    )
 
 
 def utc_from_epoch(value, name: str, line: int) -> datetime:

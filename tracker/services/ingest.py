@@ -15,14 +15,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
 from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Album, AlbumArtist, Artist, Track
@@ -30,13 +29,9 @@ from catalog.services.album_stats import album_play_stats_refresh
 from catalog.services.collection_link import collection_link
 from core import normalize
 from tracker.models import Scrobble
+from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert
 
 DUPLICATE_WINDOW = timedelta(seconds=60)
-_INSERT_SCROBBLE = (
-    f"INSERT INTO {Scrobble._meta.db_table} "
-    "(track_id, artist_id, album_id, played_at, local_date, local_hour, source, loved, ms_played, created_at) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
-)
 BATCH_SIZE = 5000
 
 
@@ -138,7 +133,7 @@ class _Ingest:
 
     def __init__(self, *, source: str):
         self.source = source
-        self.tz = ZoneInfo(settings.TIME_ZONE)
+        self.times = ScrobbleTimes(tz=ZoneInfo(settings.TIME_ZONE))
         self.artist_ids: dict[str, int] = {}
         self.album_ids: dict[tuple[int, str], int] = {}
         self.track_ids: dict[tuple[int, int | None, str], int] = {}
@@ -186,25 +181,13 @@ class _Ingest:
         return result
 
     def _insert_scrobbles(self, rows: list[tuple[int, int, int | None, Play]]) -> int:
-        """Insert scrobble rows with one prepared statement; the unique key skips races.
-
-        Plain executemany, not bulk_create: building a million model instances costs
-        more than the whole rest of an import.
-        """
-        if not rows:
-            return 0
-        to_db_time, to_db_date = _db_adapters()
-        now = to_db_time(timezone.now())
-        values = []
-        for track_id, artist_id, album_id, play in rows:
-            local = play.played_at.astimezone(self.tz)
-            values.append((
-                track_id, artist_id, album_id, to_db_time(play.played_at), to_db_date(local.date()),
-                local.hour, self.source, play.loved, play.ms_played, now,
-            ))
-        with connection.cursor() as cursor:
-            cursor.executemany(_INSERT_SCROBBLE, values)
-        return len(values)
+        """Write the new plays as plain rows (see scrobble_rows); the unique key skips races."""
+        now = self.times.now()
+        return scrobble_rows_insert([
+            (track_id, artist_id, album_id, *self.times.columns(int(play.played_at.timestamp())),
+             self.source, play.loved, play.ms_played, now)
+            for track_id, artist_id, album_id, play in rows
+        ])
 
     def _resolve_artists(self, names_by_key: dict[str, str]) -> None:
         missing = [key for key in names_by_key if key not in self.artist_ids]
@@ -294,17 +277,6 @@ class _Ingest:
         for times in known.values():
             times.sort()
         return known
-
-
-def _db_adapters():
-    """Fast parameter adapters for the raw insert: SQLite stores naive UTC text (as Django
-    does), other back ends take the aware datetime as it is."""
-    if connection.vendor == "sqlite":
-        def sqlite_time(moment: datetime) -> str:
-            return str(moment.astimezone(dt_timezone.utc).replace(tzinfo=None))
-
-        return sqlite_time, str
-    return connection.ops.adapt_datetimefield_value, connection.ops.adapt_datefield_value
 
 
 def _has_play_near(sorted_times: list[datetime], moment: datetime) -> bool:

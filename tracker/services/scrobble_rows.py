@@ -1,0 +1,87 @@
+"""Writing scrobble rows fast, shared by ingest and the demo seeder.
+
+Millions of plays go in as plain column tuples, not model instances: on SQLite through one
+prepared INSERT … ON CONFLICT DO NOTHING, on PostgreSQL through COPY (into a temporary
+table first, so the unique (track, played_at) key still skips plays already stored).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+
+from tracker.models import Scrobble
+
+TABLE = Scrobble._meta.db_table
+COLUMNS = "track_id, artist_id, album_id, played_at, local_date, local_hour, source, loved, ms_played, created_at"
+_INSERT = f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+_STAGING = "scrobble_load"
+
+
+class ScrobbleTimes:
+    """Column values of a play's time — `played_at`, `local_date`, `local_hour` — from epoch seconds.
+
+    Local date and hour are looked up once per quarter hour (every zone's offset is a
+    multiple of 15 minutes); SQLite gets Django's text format (naive UTC), built per day.
+    """
+
+    def __init__(self, *, tz: ZoneInfo):
+        self.tz = tz
+        self.as_text = connection.vendor == "sqlite"
+        self._local: dict[int, tuple[date | str, int]] = {}
+        self._utc_days: dict[int, str] = {}
+
+    def columns(self, at: int) -> tuple[datetime | str, date | str, int]:
+        local = self._local.get(at // 900) or self._local_of(at // 900)
+        if not self.as_text:
+            return datetime.fromtimestamp(at, UTC), local[0], local[1]
+        day, second = divmod(at, 86400)
+        prefix = self._utc_days.get(day) or self._utc_days.setdefault(
+            day, datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d "))
+        return f"{prefix}{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}", local[0], local[1]
+
+    def now(self) -> datetime | str:
+        return self.columns(int(datetime.now(UTC).timestamp()))[0]
+
+    def _local_of(self, quarter: int) -> tuple[date | str, int]:
+        if len(self._local) > 50_000:  # plays come roughly in order: old quarters are done with
+            self._local.clear()
+        moment = datetime.fromtimestamp(quarter * 900, self.tz)
+        self._local[quarter] = (moment.date().isoformat() if self.as_text else moment.date(), moment.hour)
+        return self._local[quarter]
+
+
+def scrobble_rows_insert(rows: list[tuple], *, fresh: bool = False) -> int:
+    """Insert rows of COLUMNS values, skipping plays already stored; returns how many were new.
+
+    `fresh` (PostgreSQL): no row can clash (e.g. the first demo seed), so COPY goes straight
+    into the table.
+    """
+    if not rows:
+        return 0
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(_INSERT, rows)
+            return max(0, cursor.rowcount)
+        if fresh:
+            _copy(cursor, TABLE, rows)
+            return len(rows)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_STAGING} (track_id bigint, artist_id bigint, album_id bigint, "
+            "played_at timestamptz, local_date date, local_hour smallint, source varchar(20), loved boolean, "
+            "ms_played integer, created_at timestamptz) ON COMMIT DROP"
+        )
+        _copy(cursor, _STAGING, rows)
+        cursor.execute(f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM {_STAGING} ON CONFLICT DO NOTHING")
+        inserted = max(0, cursor.rowcount)
+        # Dropped now too: inside an outer transaction ON COMMIT comes too late for the next batch.
+        cursor.execute(f"DROP TABLE {_STAGING}")
+        return inserted
+
+
+def _copy(cursor, table: str, rows: list[tuple]) -> None:
+    with cursor.cursor.copy(f"COPY {table} ({COLUMNS}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
