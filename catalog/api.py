@@ -3,14 +3,12 @@
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
-from django_q.tasks import async_task
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from catalog.selectors.collection import SORTS, collection_artists, collection_filters_parse, owned_albums
-from catalog.services.discogs_sync import discogs_sync_start
+from catalog.services.discogs_sync import discogs_sync_queue
 
 router = Router(tags=["collection"])
 
@@ -114,9 +112,6 @@ def collection_artist_list(request, q: str = "", sort: str = "name"):
 def discogs_sync_start_api(request):
     if not (settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME):
         return Status(503, {"detail": "Discogs is not configured: set DISCOGS_USERNAME and DISCOGS_TOKEN."})
-    job, created = discogs_sync_start(params={"requested_by": "api"})
-    if created:
-        transaction.on_commit(lambda: async_task("catalog.tasks.discogs_sync_task", job.pk,
-                                                 task_name=f"discogs sync #{job.pk}"))
+    job, created = discogs_sync_queue(requested_by="api")
     return Status(202, {"job_id": job.pk, "status": job.status, "created": created,
                         "progress_url": reverse("api:job_detail", args=[job.pk])})

@@ -19,7 +19,7 @@ from catalog.selectors.collection import (
     collection_page,
     collection_summary,
 )
-from catalog.services.discogs_sync import discogs_sync_start
+from catalog.services.discogs_sync import discogs_sync_queue
 from catalog.templatetags.discogs import discogs_sync_panel_context
 
 VIEWS = ("grid", "list")
@@ -61,10 +61,7 @@ def collection_sync(request):
     if not (settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME):
         context = discogs_sync_panel_context()
         return render(request, "catalog/partials/discogs_sync.html", context, status=409)
-    job, created = discogs_sync_start(params={"requested_by": request.user.get_username()})
-    if created:
-        transaction.on_commit(lambda: async_task("catalog.tasks.discogs_sync_task", job.pk,
-                                                 task_name=f"discogs sync #{job.pk}"))
+    job, created = discogs_sync_queue(requested_by=request.user.get_username())
     if not request.htmx:
         return redirect("collection")
     job.refresh_from_db()

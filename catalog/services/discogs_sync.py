@@ -31,7 +31,7 @@ from core.clients.discogs import (
 )
 from core.models import Job
 from core.resilience import AuthFailed, NotConfigured, NotFound, ServiceError
-from core.services.jobs import job_active, job_create, job_fail, job_finish, job_progress, job_resumable, job_start
+from core.services.jobs import job_active, job_create, job_enqueue, job_fail, job_finish, job_progress, job_resumable, job_start
 
 JOB_KIND = "discogs_sync"
 # A checkpoint older than this starts a fresh pass: the collection has moved on too much.
@@ -74,6 +74,14 @@ def discogs_sync_start(*, params: dict | None = None) -> tuple[Job, bool]:
     if active is not None:
         return active, False
     return job_create(kind=JOB_KIND, params=params or {}), True
+
+
+def discogs_sync_queue(*, requested_by: str) -> tuple[Job, bool]:
+    """What the button and the API do: a new sync handed to a worker, or the one running."""
+    job, created = discogs_sync_start(params={"requested_by": requested_by})
+    if created:
+        job_enqueue(job=job, task="catalog.tasks.discogs_sync_task")
+    return job, created
 
 
 def _resume_point(job: Job, *, per_page: int) -> dict:

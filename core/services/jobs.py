@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from core.models import Job
@@ -19,6 +20,14 @@ STALE_AFTER_SECONDS = 10 * 60
 
 def job_create(*, kind: str, params: dict | None = None, message: str = "Waiting for a worker…") -> Job:
     return Job.objects.create(kind=kind, params=params or {}, message=message)
+
+
+def job_enqueue(*, job: Job, task: str) -> Job:
+    """Hand the job to a django-q2 worker (`task(job_id)`) once the current transaction commits."""
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(task, job.pk, task_name=f"{job.kind} #{job.pk}"))
+    return job
 
 
 def job_active(*, kind: str) -> Job | None:

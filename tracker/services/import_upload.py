@@ -17,10 +17,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
 from core.models import Job
-from core.services.jobs import job_create, job_fail, job_finish, job_progress, job_start
+from core.services.jobs import job_create, job_enqueue, job_fail, job_finish, job_progress, job_start
 from tracker.importers import FORMAT_CHOICES, ImportFileError, detect_format, passed_over_reason
 from tracker.services.history_import import HEAD_CHARS, ImportReport, history_import
 
@@ -93,10 +92,7 @@ def import_upload_start(*, files: list[UploadedFile], format: str = "auto") -> J
         raise UploadRejected("Could not store the upload under the data folder; nothing was imported.") from error
     job.params["folder"] = folder.name
     job.save(update_fields=["params", "updated_at"])
-    from django_q.tasks import async_task
-
-    transaction.on_commit(lambda: async_task("tracker.tasks_imports.import_upload_task", job.pk, task_name=f"history import #{job.pk}"))
-    return job
+    return job_enqueue(job=job, task="tracker.tasks_imports.import_upload_task")
 
 
 def import_upload_run(*, job_id: int) -> str:

@@ -24,7 +24,7 @@ from core.models import Job
 from core.normalize import name_key, title_key
 from core.resilience import clock
 from core.resilience.errors import AuthFailed, NotConfigured, NotFound, ServiceError
-from core.services.jobs import job_active, job_create, job_fail, job_finish, job_progress, job_resumable, job_start
+from core.services.jobs import job_active, job_create, job_enqueue, job_fail, job_finish, job_progress, job_resumable, job_start
 from tracker.models import Scrobble, TrackerState
 from tracker.selectors.tracker_status import BACKFILL_KIND
 from tracker.services.ingest import IngestResult, Play, scrobble_ingest, track_resolve
@@ -166,8 +166,6 @@ def lastfm_loved_sync() -> int:
 # --- backfill -----------------------------------------------------------------------------
 def lastfm_backfill_start() -> Job:
     """The running backfill, or a new one (resuming a stopped one's checkpoint), queued for a worker."""
-    from django_q.tasks import async_task
-
     active = job_active(kind=BACKFILL_KIND)
     if active:
         return active
@@ -178,8 +176,7 @@ def lastfm_backfill_start() -> Job:
         job.save(update_fields=["status", "error", "finished_at", "message", "updated_at"])
     else:
         job = job_create(kind=BACKFILL_KIND)
-    transaction.on_commit(lambda: async_task("tracker.tasks.lastfm_backfill_task", job.pk, task_name=f"lastfm backfill #{job.pk}"))
-    return job
+    return job_enqueue(job=job, task="tracker.tasks.lastfm_backfill_task")
 
 
 def lastfm_backfill(*, job: Job, on_page: Callable[[Job], None] | None = None) -> IngestResult:
