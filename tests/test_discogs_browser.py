@@ -37,7 +37,7 @@ def worker(monkeypatch):
         threads.append(thread)
         thread.start()
 
-    monkeypatch.setattr("catalog.views.async_task", async_task)
+    monkeypatch.setattr("core.services.jobs.async_task", async_task)
     yield threads
     for thread in threads:
         thread.join(timeout=30)

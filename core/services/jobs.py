@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from core.models import Job
 
@@ -24,8 +25,6 @@ def job_create(*, kind: str, params: dict | None = None, message: str = "Waiting
 
 def job_enqueue(*, job: Job, task: str) -> Job:
     """Hand the job to a django-q2 worker (`task(job_id)`) once the current transaction commits."""
-    from django_q.tasks import async_task
-
     transaction.on_commit(lambda: async_task(task, job.pk, task_name=f"{job.kind} #{job.pk}"))
     return job
 
