@@ -121,6 +121,9 @@ def test_the_backfill_stores_exactly_every_play_and_a_rerun_adds_none(history):
     assert Scrobble.objects.count() == 1000  # the now-playing entry is not a play
     assert job.status == Job.Status.SUCCEEDED and job.done == job.total == 5
     assert job.message.startswith("Backfill done: 1,000 plays read in 5 page(s), 1,000 added")
+    album = Scrobble.objects.exclude(album=None).first().album
+    album.refresh_from_db()
+    assert album.play_count == Scrobble.objects.filter(album=album).count()  # figures refreshed at the end
     assert backfill().message.startswith("Backfill done: 1,000 plays read in 5 page(s), 0 added, 1,000 already present")
     assert Scrobble.objects.count() == 1000
 

@@ -8,6 +8,7 @@ now-playing entry (no date) on top of page 1 when no `to` excludes it, `totalPag
 
 from __future__ import annotations
 
+import bisect
 import random
 import threading
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ class FakeLastfmHistory:
     def __init__(self, plays: list[FakePlay], *, now_playing: FakePlay | None = None, loved: list[FakePlay] = ()):
         self._lock = threading.Lock()
         self.plays = sorted(plays, key=lambda p: p.uts, reverse=True)
+        self._keys = [-p.uts for p in self.plays]
         self.now_playing = now_playing
         self.loved = list(loved)
         self._errors: dict[int | None, list[tuple[int, int]]] = {}
@@ -52,6 +54,7 @@ class FakeLastfmHistory:
     def add(self, *plays: FakePlay) -> None:
         with self._lock:
             self.plays = sorted([*self.plays, *plays], key=lambda p: p.uts, reverse=True)
+            self._keys = [-p.uts for p in self.plays]
 
     def fail_page(self, page: int | None, *, code: int = 29, http_status: int = 200, times: int = 1) -> None:
         """Answer the next `times` requests for `page` (None: any page) with Last.fm error `code`."""
@@ -91,7 +94,10 @@ class FakeLastfmHistory:
         time_from = int(request.param("from") or 0)
         time_to = int(request.param("to") or 0)
         with self._lock:
-            window = [p for p in self.plays if (not time_from or p.uts >= time_from) and (not time_to or p.uts <= time_to)]
+            # plays are newest first: the window is one slice, found by bisection
+            newest = bisect.bisect_left(self._keys, -time_to) if time_to else 0
+            oldest = bisect.bisect_right(self._keys, -time_from) if time_from else len(self.plays)
+            window = self.plays[newest:oldest]
         total_pages = max(1, -(-len(window) // limit))
         chunk = window[(page - 1) * limit : page * limit]
         rows = []

@@ -85,11 +85,14 @@ def scrobble_ingest(
     source: str,
     batch_size: int = BATCH_SIZE,
     on_batch: Callable[[IngestResult], None] | None = None,
+    refresh_catalog: bool = True,
 ) -> IngestResult:
     """Store `plays` from `source`; return how many were added, already present or rejected.
 
     Run inside the caller's transaction when all-or-nothing is needed (a file import);
-    each batch is its own transaction otherwise, so a crash keeps what was stored.
+    each batch is its own transaction otherwise, so a crash keeps what was stored. A caller
+    that ingests page after page (the backfill) passes `refresh_catalog=False` and calls
+    `catalog_figures_refresh` once at the end.
     """
     ingest = _Ingest(source=source)
     total = IngestResult()
@@ -100,16 +103,18 @@ def scrobble_ingest(
         total.merge(result)
         if on_batch:
             on_batch(total)
-    _catalog_figures_refresh(ingest)
+    if refresh_catalog:
+        catalog_figures_refresh(album_ids=ingest.played_album_ids, albums_created=ingest.created_album)
     return total
 
 
-def _catalog_figures_refresh(ingest: _Ingest) -> None:
-    """Keep the collection's per-album play figures, and its owned ↔ listened links, current."""
-    if ingest.created_album:
+def catalog_figures_refresh(*, album_ids: set[int] | None = None, albums_created: bool = True) -> None:
+    """Keep the collection's per-album play figures (of `album_ids`, None: all), and its
+    owned ↔ listened links, current after plays were added."""
+    if albums_created:
         collection_link()
-    if ingest.played_album_ids:
-        album_play_stats_refresh(album_ids=ingest.played_album_ids)
+    if album_ids is None or album_ids:
+        album_play_stats_refresh(album_ids=album_ids)
 
 
 def track_resolve(*, artist: str, title: str, album: str = "") -> Track:

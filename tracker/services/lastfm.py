@@ -27,7 +27,7 @@ from core.resilience.errors import AuthFailed, NotConfigured, NotFound, ServiceE
 from core.services.jobs import job_active, job_create, job_enqueue, job_fail, job_finish, job_progress, job_resumable, job_start
 from tracker.models import Scrobble, TrackerState
 from tracker.selectors.tracker_status import BACKFILL_KIND
-from tracker.services.ingest import IngestResult, Play, scrobble_ingest, track_resolve
+from tracker.services.ingest import IngestResult, Play, catalog_figures_refresh, scrobble_ingest, track_resolve
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ def lastfm_backfill(*, job: Job, on_page: Callable[[Job], None] | None = None) -
             waits += waited
             pages = max(answer.total_pages, 1)
             plays, _ = _plays_of(answer.tracks)
-            totals.merge(scrobble_ingest(plays=plays, source=Scrobble.Source.LASTFM))
+            totals.merge(scrobble_ingest(plays=plays, source=Scrobble.Source.LASTFM, refresh_catalog=False))
             read += len(plays)
             checkpoint = {"to": anchor, "page": page, "pages": pages, "read": read, "added": totals.added,
                           "already_present": totals.already_present, "rejected": totals.rejected}
@@ -214,6 +214,7 @@ def lastfm_backfill(*, job: Job, on_page: Callable[[Job], None] | None = None) -
     except ServiceError as error:
         job_fail(job=job, error=f"Stopped at page {page} of {pages}: {error}. Run the backfill again to resume.")
         raise
+    catalog_figures_refresh()
     summary = (f"Backfill done: {read:,} plays read in {pages:,} page(s), {totals.added:,} added, "
                f"{totals.already_present:,} already present" + (f", {waits} wait(s) for Last.fm" if waits else ""))
     job_finish(job=job, message=summary)
