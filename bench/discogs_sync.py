@@ -13,31 +13,12 @@ import os
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import scratch_database  # bench/scratch.py (scripts run from bench/)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-@contextmanager
-def scratch_database(url: str):
-    import psycopg
-
-    name = f"journal_bench_discogs_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextmanager
-def no_database():
-    yield ""
 
 
 def main() -> None:
@@ -47,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, \
-            (scratch_database(args.database_url) if args.database_url else no_database()) as database_url:
+            scratch_database(args.database_url, label="discogs") as database_url:
         os.environ.update({"JOURNAL_DATA_DIR": tmp, "DJANGO_SETTINGS_MODULE": "config.settings"})
         os.environ.pop("DATABASE_URL", None)
         os.environ.pop("REDIS_URL", None)

@@ -16,6 +16,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from scratch import scratch_database  # bench/scratch.py (scripts run from bench/)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -54,13 +56,13 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(args.database_url, label="import") as database_url:
         history = Path(tmp) / "Streaming_History_Audio_2015-2024_0.json"
         write_history(history, args.plays)
         env = {**os.environ, "JOURNAL_DATA_DIR": tmp, "DJANGO_SETTINGS_MODULE": "config.settings"}
         env.pop("DATABASE_URL", None)
-        if args.database_url:
-            env["DATABASE_URL"] = args.database_url
+        if database_url:
+            env["DATABASE_URL"] = database_url
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -13,26 +13,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import scratch_database  # bench/scratch.py (scripts run from bench/)
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@contextmanager
-def scratch_database(url: str):
-    """A new, empty PostgreSQL database on the server of `url`, dropped on the way out."""
-    import psycopg
-
-    name = f"journal_bench_seed_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_measured(command: list[str], env: dict) -> tuple[float, float]:
@@ -55,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, \
-            (scratch_database(args.database_url) if args.database_url else _no_database()) as database_url:
+            scratch_database(args.database_url, label="seed") as database_url:
         env = {**os.environ, "JOURNAL_DATA_DIR": tmp, "DJANGO_SETTINGS_MODULE": "config.settings"}
         env.pop("DATABASE_URL", None)
         if database_url:
@@ -68,11 +53,6 @@ def main() -> None:
     print(f"seconds: {seconds:.1f}")
     print(f"peak memory MB: {peak_mb:.0f}")
     print(f"scrobbles/s: {args.scrobbles / seconds:,.0f}")
-
-
-@contextmanager
-def _no_database():
-    yield ""
 
 
 if __name__ == "__main__":
