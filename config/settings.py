@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "ninja",  # serves the API docs (Swagger UI) from local static files, not a CDN
     "core",
     "catalog",
     "tracker",

@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from catalog import art_views
 from catalog import views as catalog_views
@@ -34,6 +37,8 @@ urlpatterns = [
     path("settings/services/<str:service>/test/", views_services.service_test, name="service_test"),
     path("jobs/<int:job_id>/progress/", core_views.job_progress, name="job_progress"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Pages without our <link rel="icon"> (admin, API docs): browsers ask for /favicon.ico.
+    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("img/favicon.svg"), permanent=True))),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
