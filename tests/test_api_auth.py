@@ -54,3 +54,16 @@ def test_the_openapi_spec_is_published(owner_client):
     response = owner_client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Music Journal API"
+
+
+@pytest.mark.django_db
+def test_the_api_docs_load_swagger_from_our_own_static_files(owner_client):
+    html = owner_client.get("/api/v1/docs").content.decode()
+    assert "static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn." not in html
+
+
+@pytest.mark.django_db
+def test_favicon_ico_points_at_our_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")
