@@ -29,6 +29,7 @@ class JobOut(Schema):
     percent: int | None
     message: str
     error: str
+    result: dict
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

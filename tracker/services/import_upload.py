@@ -118,9 +118,9 @@ def import_upload_run(*, job_id: int) -> str:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     results = [_file_result(outcome, folder) for outcome in report.files]
-    job.checkpoint = {"files": [_result_to_json(r) for r in results]}
+    job.result = {"files": [_result_to_json(r) for r in results]}
     job.done = report.total.added + report.total.already_present + report.total.rejected
-    job.save(update_fields=["checkpoint", "done", "updated_at"])
+    job.save(update_fields=["result", "done", "updated_at"])
     summary = _summary(report)
     if report.failed and not any(r.added or r.already_present for r in results):
         return job_fail(job=job, error=summary).message
@@ -129,7 +129,7 @@ def import_upload_run(*, job_id: int) -> str:
 
 def import_file_results(*, job: Job) -> list[FileResult]:
     """The per-file outcomes stored on a finished import job."""
-    rows = (job.checkpoint or {}).get("files", [])
+    rows = (job.result or {}).get("files", [])
     return [FileResult(**{**row, "reasons": tuple(tuple(pair) for pair in row.get("reasons", []))}) for row in rows]
 
 
