@@ -88,3 +88,12 @@ def test_it_ranks_an_artists_albums_and_tracks_by_plays():
     assert [(t.title, t.plays) for t in view.top_tracks] == [("Machine Gun", 3), ("Roads", 1)]
     assert view.plays == 4 and view.owned_count == 1
     assert sum(b["value"] for b in view.months) == 4
+
+
+def test_it_shows_a_new_play_on_the_artist_page_at_once_despite_the_cache():
+    track = make_track("Roads")
+    make_scrobble(track, utc(2024, 5, 1, 20, 0))
+    assert artist_view(artist_id=track.artist_id).plays == 1
+    make_scrobble(track, utc(2024, 5, 2, 20, 0))
+    view = artist_view(artist_id=track.artist_id)
+    assert view.plays == 2 and view.top_tracks[0].plays == 2

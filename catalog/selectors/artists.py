@@ -2,13 +2,16 @@
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.utils import timezone
 
 from catalog.models import Album, Artist, ArtistSimilar, CollectionItem, Track
 from tracker.models import Scrobble
 from tracker.selectors.stats import plays_per_month
 
 MAX_ALBUMS = 60
+CACHE_SECONDS = 300
 
 
 @dataclass
@@ -26,19 +29,34 @@ class ArtistView:
     last_play: object = None
 
 
+def _artist_plays(*, artist_id: int) -> dict:
+    """Plays per track, totals and plays by month of one artist: aggregates over up to
+    hundreds of thousands of rows for a favourite artist, so cached until a play arrives
+    (the key holds the newest scrobble id) or for CACHE_SECONDS at most."""
+    latest = Scrobble.objects.aggregate(latest=Max("id"))["latest"]
+    key = f"artist-plays:v1:{artist_id}:{latest}:{timezone.localdate().isoformat()}"
+    plays = cache.get(key)
+    if plays is None:
+        scrobbles = Scrobble.objects.filter(artist_id=artist_id)
+        # Plays per track come from the (track, played_at) index; album plays are their sums,
+        # since a scrobble's artist and album are copied from its track.
+        tracks = dict(
+            Scrobble.objects.filter(track_id__in=Track.objects.filter(artist_id=artist_id).values("id"))
+            .order_by().values_list("track_id").annotate(n=Count("*"))
+        )
+        totals = scrobbles.aggregate(plays=Count("*"), first=Min("played_at"), last=Max("played_at"))
+        months = plays_per_month(qs=scrobbles, months=36) if totals["plays"] else []
+        plays = {"tracks": tracks, "totals": totals, "months": months}
+        cache.set(key, plays, CACHE_SECONDS)
+    return plays
+
+
 def artist_view(*, artist_id: int) -> ArtistView | None:
     artist = Artist.objects.select_related("principal_label").filter(pk=artist_id).first()
     if artist is None:
         return None
-    scrobbles = Scrobble.objects.filter(artist=artist)
-    # Plays per track come from the (track, played_at) index; album plays are their sums,
-    # since a scrobble's artist and album are copied from its track.
-    track_plays = dict(
-        Scrobble.objects.filter(track_id__in=Track.objects.filter(artist=artist).values("id"))
-        .order_by()
-        .values_list("track_id")
-        .annotate(n=Count("*"))
-    )
+    plays = _artist_plays(artist_id=artist.pk)
+    track_plays = plays["tracks"]
     tracks = list(Track.objects.filter(pk__in=list(track_plays)).select_related("album")) if track_plays else []
     for track in tracks:
         track.plays = track_plays[track.pk]
@@ -57,7 +75,7 @@ def artist_view(*, artist_id: int) -> ArtistView | None:
     for album in albums:
         album.plays = album_plays.get(album.pk, 0)
     albums.sort(key=lambda a: (-a.plays, a.year or 9999, a.title))
-    totals = scrobbles.aggregate(plays=Count("*"), first=Min("played_at"), last=Max("played_at"))
+    totals = plays["totals"]
     similar = list(artist.similar_links.select_related("similar").order_by("-match")[:12])
     tags = []
     for link in artist.tag_links.select_related("tag").order_by("-weight")[:30]:
@@ -68,7 +86,7 @@ def artist_view(*, artist_id: int) -> ArtistView | None:
         albums=albums,
         top_tracks=top_tracks,
         top_track_peak=top_tracks[0].plays if top_tracks else 0,
-        months=plays_per_month(qs=scrobbles, months=36) if totals["plays"] else [],
+        months=plays["months"],
         similar=similar,
         tags=tags[:12],
         plays=totals["plays"] or 0,
