@@ -46,7 +46,7 @@ from core.normalize import name_key, title_key
 from tracker.models import Scrobble
 from tracker.services.demo_catalog import CatalogPlan, catalog_plan
 from tracker.services.demo_history import Play, plays_stream
-from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert
+from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert, scrobbles_analyze
 
 DEFAULT_DAYS = 3 * 365 + 1
 MAX_ARTISTS = 5_000
@@ -95,6 +95,7 @@ def demo_seed(*, scrobbles: int = 50_000, artists: int = 150, albums: int = 600,
                           total=scrobbles, tz=tz, chunk_size=chunk_size)
     new = _write_plays(stream, track_rows, tz=tz, total=scrobbles, report=report)
     album_play_stats_refresh()  # the collection sorts and shows records by these figures
+    scrobbles_analyze()
     return DemoSeedResult(artists=artists, albums=albums, tracks=tracks, scrobbles=scrobbles,
                           copies=len(plan.copies), new_scrobbles=new, seconds=time.perf_counter() - began)
 

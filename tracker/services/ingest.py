@@ -29,10 +29,11 @@ from catalog.services.album_stats import album_play_stats_refresh
 from catalog.services.collection_link import collection_link
 from core import normalize
 from tracker.models import Scrobble
-from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert
+from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert, scrobbles_analyze
 
 DUPLICATE_WINDOW = timedelta(seconds=60)
 BATCH_SIZE = 5000
+BULK_LOAD_ROWS = 50_000  # an ingest this large refreshes the planner's statistics
 
 
 class Play(NamedTuple):
@@ -105,6 +106,8 @@ def scrobble_ingest(
             on_batch(total)
     if refresh_catalog:
         catalog_figures_refresh(album_ids=ingest.played_album_ids, albums_created=ingest.created_album)
+    if total.added >= BULK_LOAD_ROWS:
+        scrobbles_analyze()
     return total
 
 

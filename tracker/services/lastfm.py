@@ -28,6 +28,7 @@ from core.services.jobs import job_active, job_create, job_enqueue, job_fail, jo
 from tracker.models import Scrobble, TrackerState
 from tracker.selectors.tracker_status import BACKFILL_KIND
 from tracker.services.ingest import IngestResult, Play, catalog_figures_refresh, scrobble_ingest, track_resolve
+from tracker.services.scrobble_rows import scrobbles_analyze
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +216,7 @@ def lastfm_backfill(*, job: Job, on_page: Callable[[Job], None] | None = None) -
         job_fail(job=job, error=f"Stopped at page {page} of {pages}: {error}. Run the backfill again to resume.")
         raise
     catalog_figures_refresh()
+    scrobbles_analyze()
     summary = (f"Backfill done: {read:,} plays read in {pages:,} page(s), {totals.added:,} added, "
                f"{totals.already_present:,} already present" + (f", {waits} wait(s) for Last.fm" if waits else ""))
     job_finish(job=job, message=summary)

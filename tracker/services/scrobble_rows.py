@@ -85,3 +85,14 @@ def _copy(cursor, table: str, rows: list[tuple]) -> None:
     with cursor.cursor.copy(f"COPY {table} ({COLUMNS}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def scrobbles_analyze() -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load.
+
+    Until autovacuum gets round to it, a table that just grew by a million rows is planned
+    as if it were small: the timeline took 60 ms instead of 20 right after a seed.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {TABLE}")
