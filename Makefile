@@ -31,9 +31,11 @@ run: install
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@$(BIN)/python manage.py bootstrap
 	@echo "Music Journal on http://$(HOST):$(PORT)/ — Ctrl-C stops the web server and the worker."
-	@trap 'kill 0' INT TERM EXIT; \
+	@# Both run in the background of one shell: Ctrl-C reaches the trap, which stops them both.
+	@trap 'trap - INT TERM; kill 0' INT TERM; \
 	  $(BIN)/python manage.py qcluster & \
-	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT) & \
+	  wait
 
 ## worker: one more django-q2 worker process (run as many as you like)
 worker: install
