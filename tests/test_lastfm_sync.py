@@ -175,6 +175,14 @@ def test_the_backfill_survives_500s_and_rate_limit_errors(history, fake_services
     assert advancing_sleeps  # it backed off rather than hammering
 
 
+def test_the_backfill_survives_timeouts(history, fake_services, advancing_sleeps, settings):
+    settings.ENRICHMENT_TIMEOUT_LASTFM = 0.3
+    history.stall_page(3, seconds=1.0, times=2)  # two requests for page 3 time out
+    job = backfill()
+    assert job.status == Job.Status.SUCCEEDED and Scrobble.objects.count() == 1000
+    assert len([r for r in fake_services.requests_to("lastfm") if r.param("page") == "3"]) == 3
+
+
 def test_a_backfill_that_keeps_failing_stops_with_its_checkpoint_and_resumes(history, fake_services, advancing_sleeps):
     history.fail_page(3, code=29, times=100)
     job = job_create(kind=BACKFILL_KIND)

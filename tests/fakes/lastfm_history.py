@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import random
 import threading
+import time
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -37,6 +38,7 @@ class FakeLastfmHistory:
         self.now_playing = now_playing
         self.loved = list(loved)
         self._errors: dict[int | None, list[tuple[int, int]]] = {}
+        self._stalls: dict[int, list[float]] = {}
 
     @classmethod
     def generated(cls, count: int, *, start_uts: int = 1_600_000_000, seed: int = 3) -> FakeLastfmHistory:
@@ -61,6 +63,11 @@ class FakeLastfmHistory:
         with self._lock:
             self._errors.setdefault(page, []).extend([(code, http_status)] * times)
 
+    def stall_page(self, page: int, *, seconds: float, times: int = 1) -> None:
+        """Answer the next `times` requests for `page` only after `seconds` (a client timeout)."""
+        with self._lock:
+            self._stalls.setdefault(page, []).extend([seconds] * times)
+
     def install(self, fake: FakeServices) -> FakeLastfmHistory:
         self._fake = fake
         fake.route("lastfm", "*", r"/2\.0/?", self._answer)
@@ -74,6 +81,10 @@ class FakeLastfmHistory:
         if self._fake.is_rejected("lastfm") or request.param("api_key") != self._fake.credentials["lastfm_api_key"]:
             return _error(10, "Invalid API key - You must be granted a valid key by last.fm", 403)
         page = int(request.param("page") or 1)
+        with self._lock:
+            stall = self._stalls[page].pop(0) if self._stalls.get(page) else 0
+        if stall:
+            time.sleep(stall)
         error = self._take_error(page)
         if error:
             return _error(*error)
