@@ -82,3 +82,13 @@ def test_it_renders_a_busy_day_in_pages_that_continue_as_it_scrolls(owner_client
         page = more.context["page"]
         seen += [p.pk for p in page.plays]
     assert seen == [p.pk for p in plays]
+
+
+def test_it_draws_a_new_play_into_the_cached_year_heatmap(owner_client):
+    track = make_track("Roads")
+    make_scrobble(track, timezone.now() - timedelta(days=10))
+    today = timezone.localdate()
+    label = f"{today.day} {today:%B %Y}"
+    assert f"{label}: 0 plays" in owner_client.get("/timeline/").content.decode()
+    make_scrobble(track, timezone.now())
+    assert f"{label}: 1 plays" in owner_client.get("/timeline/").content.decode()
