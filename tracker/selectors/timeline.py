@@ -42,12 +42,12 @@ def parse_day(value: str | None) -> date:
 
 
 def _of_day(day: date) -> QuerySet:
-    """The plays of one local day, bounded on played_at too: the planner then reads the day
-    as a range of the played_at index it orders by, instead of walking that index from one
-    end and filtering on local_date (PostgreSQL did so for the newest day: 110 ms)."""
-    return Scrobble.objects.filter(
-        local_date=day, played_at__gte=local_midnight(day), played_at__lt=local_midnight(day + timedelta(days=1))
-    )
+    """The plays of one local day, as a range of the played_at index the page orders by.
+
+    Not also `local_date=day`: PostgreSQL takes the two conditions as independent, plans
+    for two rows, and picks a nested loop that took 31 ms for a day of 2,000 plays.
+    """
+    return Scrobble.objects.filter(played_at__gte=local_midnight(day), played_at__lt=local_midnight(day + timedelta(days=1)))
 
 
 def day_plays(*, day: date, limit: int = MAX_PLAYS_PER_DAY) -> list[Scrobble]:
