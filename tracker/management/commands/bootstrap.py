@@ -1,4 +1,7 @@
-"""First-run setup used by `make run` and the Docker entrypoint: owner account, demo data."""
+"""First-run setup used by `make run` and the Docker entrypoint: owner account, demo data.
+
+It lives in the tracker app, not in core, because it loads the demo library (tracker) and
+looks at the catalog; core imports no app."""
 
 import secrets
 
