@@ -166,3 +166,13 @@ def test_it_reports_unknown_rather_than_failing_when_the_cache_holds_garbage(db,
     caches["default"].set("mj:breaker:lastfm:failures", {"odd": True})
     state = breaker_state(service="lastfm")
     assert state.state == "closed" and state.failures == 0
+
+
+def test_a_success_after_retries_clears_the_failures_it_counted(fake_services, breaker_settings, recorded_sleeps):
+    breaker_settings.ENRICHMENT_MAX_RETRIES = 3
+    fake_services.fail("wikidata", status=503, times=2)  # two failures, then the retry succeeds
+    assert wikidata_ask(query=ASK) is True
+    assert breaker_state(service="wikidata").failures == 0
+    fake_services.fail("wikidata", status=503, times=2)  # two more must not reach the threshold of 3
+    assert wikidata_ask(query=ASK) is True
+    assert breaker_state(service="wikidata").state == "closed"

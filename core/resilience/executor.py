@@ -7,6 +7,7 @@ went wrong → retry with exponential backoff that honours Retry-After → metri
 
 import hashlib
 import logging
+from dataclasses import replace
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -105,6 +106,7 @@ def resilient_call(
             opened = False
             if error.trips_breaker:
                 opened = breaker_record_failure(service=service, admission=admission)
+                admission = replace(admission, dirty=True)  # a later success must clear this failure
             else:
                 breaker_release_trial(service=service, admission=admission)
             delay = backoff_delay(attempt=attempts, retry_after=error.retry_after) if error.retryable else 0.0
