@@ -1,6 +1,7 @@
 """Last.fm polling, loved tracks and the full backfill, against the fake Last.fm with real pylast."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -66,6 +67,36 @@ def test_a_second_poll_asks_only_for_newer_plays_and_adds_none(history, fake_ser
     assert Scrobble.objects.count() == first + 1
     lastfm_poll(force=True)
     assert Scrobble.objects.count() == first + 1
+
+
+def _store_oldest_play(history) -> None:
+    """One stored Last.fm play, the oldest of the history: the poll then has 999 to catch up."""
+    from tracker.services.ingest import Play, scrobble_ingest
+
+    oldest = history.plays[-1]
+    scrobble_ingest(plays=[Play(artist=oldest.artist, title=oldest.title, album=oldest.album,
+                                played_at=datetime.fromtimestamp(oldest.uts, tz=dt_timezone.utc))], source="lastfm")
+
+
+def test_a_poll_with_a_failing_page_stores_nothing_and_the_next_poll_gets_everything(history, recorded_sleeps):
+    _store_oldest_play(history)
+    history.fail_page(3, code=29, times=100)
+    assert lastfm_poll(force=True).startswith("failed")
+    assert Scrobble.objects.count() == 1  # not pages 1-2 without 3: that gap would never be asked again
+    history._errors.clear()
+    lastfm_poll(force=True)
+    assert Scrobble.objects.count() == 1000
+
+
+def test_a_long_gap_is_closed_from_its_oldest_end_one_poll_at_a_time(history, monkeypatch):
+    monkeypatch.setattr("tracker.services.lastfm.POLL_MAX_PAGES", 2)
+    _store_oldest_play(history)
+    lastfm_poll(force=True)
+    assert Scrobble.objects.count() == 1 + 200 + 199  # the two oldest of five pages (999 plays)
+    lastfm_poll(force=True)
+    lastfm_poll(force=True)
+    assert Scrobble.objects.count() == 1000
+    assert Scrobble.objects.values("track", "played_at").distinct().count() == 1000
 
 
 def test_the_poll_respects_the_switch_and_the_interval(fake_services):
@@ -219,3 +250,24 @@ def test_a_rejected_key_stops_the_backfill_at_once(history, fake_services, recor
     with pytest.raises(CommandError, match="Backfill stopped"):
         call_command("lastfm_sync", "--backfill")
     assert recorded_sleeps == [] and Scrobble.objects.count() == 0
+
+
+def test_a_waiting_backfill_says_so_on_its_job_and_honours_retry_after(history, fake_services, monkeypatch,
+                                                                       advancing_sleeps):
+    from core.resilience import clock
+
+    history.fail_page(2, code=29, http_status=429, times=5)  # outlasts the layer's own retries
+    seen: list[tuple[float, str]] = []
+    job = job_create(kind=BACKFILL_KIND)
+    advance = clock.sleep  # the fixture's: it moves the breaker's clock on too
+
+    def sleep(seconds):
+        seen.append((seconds, Job.objects.get(pk=job.pk).message))
+        advance(seconds)
+
+    monkeypatch.setattr(clock, "sleep", sleep)
+    lastfm_backfill(job=job)
+    waits_with_messages = [(s, m) for s, m in seen if "trying again" in m]
+    assert waits_with_messages and waits_with_messages[0][0] >= 30
+    assert "Page 2" in waits_with_messages[0][1]
+    assert Scrobble.objects.count() == 1000

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -24,6 +23,7 @@ from core.models import Job
 from core.normalize import name_key, title_key
 from core.resilience import clock
 from core.resilience.errors import AuthFailed, NotConfigured, NotFound, ServiceError
+from core.resilience.services import service_missing_settings
 from core.services.jobs import job_active, job_create, job_enqueue, job_fail, job_finish, job_progress, job_resumable, job_start
 from tracker.models import Scrobble, TrackerState
 from tracker.selectors.tracker_status import BACKFILL_KIND
@@ -41,7 +41,7 @@ BACKFILL_PAGE_WAITS = (30, 60, 120, 300)
 
 
 def lastfm_configured() -> bool:
-    return bool(settings.LASTFM_API_KEY and settings.LASTFM_USERNAME)
+    return not service_missing_settings(service="lastfm")
 
 
 def tracker_set(*, enabled: bool | None = None, interval_seconds: int | None = None) -> TrackerState:
@@ -51,7 +51,7 @@ def tracker_set(*, enabled: bool | None = None, interval_seconds: int | None = N
         state.enabled = enabled
     if interval_seconds is not None:
         state.interval_seconds = max(60, min(int(interval_seconds), 24 * 3600))
-    state.save()
+    state.save(update_fields=["enabled", "interval_seconds"])  # never overwrite a running poll's results
     return state
 
 
@@ -81,25 +81,35 @@ def lastfm_poll(*, force: bool = False) -> str:
         return f"failed: {error}"
     _remember_now_playing(state, playing, now)
     state.last_success_at, state.last_error = now, ""
-    state.save()
+    # Only what the poll owns: the switch and interval may have changed while it ran.
+    state.save(update_fields=["last_poll_at", "last_success_at", "last_error", "now_playing_track",
+                              "now_playing_since", "now_playing_seen_at"])
     loved = _loved_sync_if_due(now)
     return f"{result.added} new play(s)" + (f"; {loved}" if loved else "")
 
 
 def _fetch_new_plays() -> tuple[IngestResult, dict | None]:
+    """Plays newer than the newest stored one, and the track playing now.
+
+    Every page is fetched before anything is stored, so a page that fails stores nothing
+    and the next poll asks again from the same newest play, instead of skipping what it
+    missed. Pages after the first are read under `to` = the newest play of page 1, so plays
+    scrobbled meanwhile don't shift them (the next poll gets those). A gap longer than
+    POLL_MAX_PAGES pages is closed from its oldest end, one poll at a time.
+    """
     newest = Scrobble.objects.filter(source=Scrobble.Source.LASTFM).aggregate(newest=Max("played_at"))["newest"]
     time_from = int(newest.timestamp()) + 1 if newest else None
-    total, playing = IngestResult(), None
-    page, pages = 1, 1
-    max_pages = POLL_MAX_PAGES if newest else 1  # with nothing stored yet, the past is the backfill's job
-    while page <= min(pages, max_pages):
-        answer = lastfm_recent_tracks_page(page=page, limit=PAGE_SIZE, time_from=time_from)
-        pages = answer.total_pages
-        plays, page_playing = _plays_of(answer.tracks)
-        playing = playing or page_playing
-        total.merge(scrobble_ingest(plays=plays, source=Scrobble.Source.LASTFM))
-        page += 1
-    return total, playing
+    first = lastfm_recent_tracks_page(page=1, limit=PAGE_SIZE, time_from=time_from)
+    plays, playing = _plays_of(first.tracks)
+    pages = first.total_pages if newest else 1  # with nothing stored yet, the past is the backfill's job
+    if pages > 1 and plays:
+        anchor = int(max(play.played_at for play in plays).timestamp())
+        if pages > POLL_MAX_PAGES:
+            plays = []  # page 1 is the newest end of the gap: it comes last
+        for page in range(pages, max(1, pages - POLL_MAX_PAGES), -1):
+            answer = lastfm_recent_tracks_page(page=page, limit=PAGE_SIZE, time_from=time_from, time_to=anchor)
+            plays += _plays_of(answer.tracks)[0]
+    return scrobble_ingest(plays=plays, source=Scrobble.Source.LASTFM), playing
 
 
 def _remember_now_playing(state: TrackerState, playing: dict | None, now: datetime) -> None:
@@ -182,9 +192,11 @@ def lastfm_backfill_start() -> Job:
 
 def lastfm_backfill(*, job: Job, on_page: Callable[[Job], None] | None = None) -> IngestResult:
     """Fetch every page of the user's history into the journal, resuming from the job's checkpoint."""
-    if not lastfm_configured():
-        job_fail(job=job, error="Last.fm is not configured: set LASTFM_USERNAME and LASTFM_API_KEY.")
-        raise NotConfigured("lastfm", "set LASTFM_USERNAME and LASTFM_API_KEY")
+    missing = service_missing_settings(service="lastfm")
+    if missing:
+        error = NotConfigured("lastfm", missing)
+        job_fail(job=job, error=str(error))
+        raise error
     checkpoint = dict(job.checkpoint or {})
     anchor = checkpoint.get("to") or int(timezone.now().timestamp())
     page = checkpoint.get("page", 0) + 1
@@ -199,7 +211,7 @@ def lastfm_backfill(*, job: Job, on_page: Callable[[Job], None] | None = None) -
     waits = 0
     try:
         while page <= pages:
-            answer, waited = _backfill_page(page=page, anchor=anchor)
+            answer, waited = _backfill_page(page=page, anchor=anchor, job=job)
             waits += waited
             pages = max(answer.total_pages, 1)
             plays, _ = _plays_of(answer.tracks)
@@ -223,8 +235,9 @@ def lastfm_backfill(*, job: Job, on_page: Callable[[Job], None] | None = None) -
     return totals
 
 
-def _backfill_page(*, page: int, anchor: int):
-    """One page; after the layer's own retries, wait longer and try again (rate limits, outages)."""
+def _backfill_page(*, page: int, anchor: int, job: Job):
+    """One page; after the layer's own retries, wait longer and try again (rate limits,
+    outages). Each wait is reported on the job, so a patient run never looks dead."""
     for attempt, wait in enumerate((*BACKFILL_PAGE_WAITS, None)):
         try:
             return lastfm_recent_tracks_page(page=page, limit=PAGE_SIZE, time_to=anchor), attempt
@@ -233,6 +246,8 @@ def _backfill_page(*, page: int, anchor: int):
         except ServiceError as error:
             if wait is None:
                 raise
+            wait = max(wait, error.retry_after or 0)
             log.warning("Last.fm backfill: page %s failed (%s); trying again in %ss", page, error, wait)
+            job_progress(job=job, message=f"Page {page}: Last.fm answered “{error}”; trying again in {wait:.0f} s")
             clock.sleep(wait)
     raise AssertionError("unreachable")
