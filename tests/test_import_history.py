@@ -171,3 +171,29 @@ def test_an_import_brings_the_collections_play_figures_up_to_date():
     assert owned.listened_album == listened
     assert listened.play_count == 1 and owned.play_count == 1
     assert owned.last_played_at == Scrobble.objects.get(album=listened).played_at
+
+
+def test_a_csv_with_an_unclosed_quote_is_named_with_its_line_and_changes_nothing(tmp_path):
+    broken = tmp_path / "rj_demo.csv"
+    broken.write_text('Portishead,Dummy,Roads,27 Oct 2024 20:44\n"Massive Attack,Mezzanine,Angel,27 Oct 2024 20:38\n'
+                      + "x" * 200_000 + "\n")
+    with pytest.raises(CommandError, match="failed and changed nothing"):
+        call_command("import_history", str(broken))
+    report = history_import(paths=[broken])
+    assert "rj_demo.csv, line 2: broken CSV" in report.failed[0].error
+    assert Scrobble.objects.count() == 0
+
+
+def test_a_file_shaped_unlike_its_format_gets_a_clear_error(tmp_path):
+    odd = tmp_path / "recenttracks-rj_demo-1.json"
+    odd.write_text('[{"track": [{"name": "Roads", "artist": ["Portishead"], "date": {"uts": "1730624693"}}]}]')
+    report = history_import(paths=[odd])
+    assert "not a valid lastfm-ghan-json file" in report.failed[0].error
+    assert Scrobble.objects.count() == 0
+
+
+def test_progress_is_reported_after_each_file_commits():
+    seen = []
+    history_import(paths=[IMPORTS / "spotify_account", IMPORTS / "lastfm/rj_demo.csv"],
+                   on_progress=lambda name, result: seen.append((Path(name).name, result.added)))
+    assert ("StreamingHistory_music_0.json", 7) in seen and ("rj_demo.csv", 10) in seen

@@ -18,9 +18,19 @@ TOOL_DATE_FORMATS = ("%d %b %Y %H:%M", "%d %b %Y, %H:%M")
 GHAN_HEADER = ["uts", "utc_time", "artist", "artist_mbid", "album", "album_mbid", "track", "track_mbid"]
 
 
+def _csv_rows(reader, name: str, start: int = 1) -> Iterator[tuple[int, list[str]]]:
+    """(line, row) of a csv reader; a broken row (an unclosed quote…) names its line."""
+    line = start - 1
+    try:
+        for line, row in enumerate(reader, start=start):
+            yield line, row
+    except csv.Error as error:
+        raise ImportFileError(name, line + 1, f"broken CSV: {error}") from None
+
+
 def parse_tool_csv(stream: IO[str], name: str) -> Iterator[Play | str]:
     """`artist,album,track,date` rows, newest first; date like `02 Nov 2024 21:45`."""
-    for line, row in enumerate(csv.reader(stream), start=1):
+    for line, row in _csv_rows(csv.reader(stream), name):
         if not row or row == ["artist", "album", "name", "date"] or row == ["artist", "album", "track", "date"]:
             continue
         if len(row) != 4:
@@ -42,7 +52,7 @@ def parse_ghan_csv(stream: IO[str], name: str) -> Iterator[Play | str]:
     missing = {"uts", "artist", "album", "track"} - columns.keys()
     if missing:
         raise ImportFileError(name, 1, f"the header lacks {', '.join(sorted(missing))}")
-    for line, row in enumerate(reader, start=2):
+    for line, row in _csv_rows(reader, name, start=2):
         if not row:
             continue
         if len(row) < len(columns):

@@ -7,6 +7,7 @@ name and line, while the other files of the same run still land.
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from typing import IO
 from django.db import transaction
 
 from tracker.importers import PARSERS, ImportFileError, detect_format, passed_over_reason
-from tracker.services.ingest import IngestResult, Play, scrobble_ingest
+from tracker.services.ingest import IngestResult, Play, catalog_figures_refresh, scrobble_ingest
 
 HEAD_CHARS = 4096
 
@@ -93,6 +94,13 @@ def history_import(
             outcome.result, outcome.error = None, str(error)
         except UnicodeDecodeError:
             outcome.result, outcome.error = None, f"{source.name}: not UTF-8 text"
+        except (csv.Error, ValueError, KeyError, TypeError, AttributeError) as error:
+            # A file shaped unlike its format (a field where a list belongs…): still the file's fault.
+            outcome.result = None
+            outcome.error = f"{source.name}: not a valid {outcome.format or 'history'} file ({error})"
+        if on_progress and outcome.result:
+            on_progress(source.name, outcome.result)  # after the file's commit, so a progress bar can see it
+    catalog_figures_refresh(result=report.total)
     return report
 
 
@@ -106,7 +114,7 @@ def _ingest_parsed(parsed: Iterator[Play | str], source: str, on_batch) -> Inges
             else:
                 yield item
 
-    result = scrobble_ingest(plays=plays(), source=source, on_batch=on_batch)
+    result = scrobble_ingest(plays=plays(), source=source, on_batch=on_batch, refresh_catalog=False)
     result.merge(skipped)
     return result
 

@@ -54,7 +54,8 @@ class IngestResult:
     already_present: int = 0
     rejected: int = 0
     rejected_reasons: Counter = field(default_factory=Counter)
-    newest_played_at: datetime | None = None
+    album_ids: set[int] = field(default_factory=set)  # albums that got plays: their figures need a refresh
+    albums_created: bool = False  # new albums may be editions of owned records: links need a refresh
 
     def reject(self, reason: str, count: int = 1) -> None:
         self.rejected += count
@@ -65,8 +66,8 @@ class IngestResult:
         self.already_present += other.already_present
         self.rejected += other.rejected
         self.rejected_reasons.update(other.rejected_reasons)
-        if other.newest_played_at and (not self.newest_played_at or other.newest_played_at > self.newest_played_at):
-            self.newest_played_at = other.newest_played_at
+        self.album_ids |= other.album_ids
+        self.albums_created = self.albums_created or other.albums_created
 
     def summary(self) -> str:
         text = f"{self.added:,} added, {self.already_present:,} already present, {self.rejected:,} rejected"
@@ -92,8 +93,8 @@ def scrobble_ingest(
 
     Run inside the caller's transaction when all-or-nothing is needed (a file import);
     each batch is its own transaction otherwise, so a crash keeps what was stored. A caller
-    that ingests page after page (the backfill) passes `refresh_catalog=False` and calls
-    `catalog_figures_refresh` once at the end.
+    that ingests page after page or file after file passes `refresh_catalog=False` and
+    calls `catalog_figures_refresh` once at the end with the merged result.
     """
     ingest = _Ingest(source=source)
     total = IngestResult()
@@ -104,20 +105,21 @@ def scrobble_ingest(
         total.merge(result)
         if on_batch:
             on_batch(total)
+    total.album_ids, total.albums_created = ingest.played_album_ids, ingest.created_album
     if refresh_catalog:
-        catalog_figures_refresh(album_ids=ingest.played_album_ids, albums_created=ingest.created_album)
+        catalog_figures_refresh(result=total)
     if total.added >= BULK_LOAD_ROWS:
         scrobbles_analyze()
     return total
 
 
-def catalog_figures_refresh(*, album_ids: set[int] | None = None, albums_created: bool = True) -> None:
-    """Keep the collection's per-album play figures (of `album_ids`, None: all), and its
-    owned ↔ listened links, current after plays were added."""
-    if albums_created:
+def catalog_figures_refresh(*, result: IngestResult | None = None) -> None:
+    """Keep the collection's per-album play figures, and its owned ↔ listened links, current
+    after plays were added: for the albums of `result`, or for every album."""
+    if result is None or result.albums_created:
         collection_link()
-    if album_ids is None or album_ids:
-        album_play_stats_refresh(album_ids=album_ids)
+    if result is None or result.album_ids:
+        album_play_stats_refresh(album_ids=None if result is None else result.album_ids)
 
 
 def track_resolve(*, artist: str, title: str, album: str = "") -> Track:
@@ -184,8 +186,6 @@ class _Ingest:
             if album_id:
                 self.played_album_ids.add(album_id)
         result.added += self._insert_scrobbles(rows)
-        if rows:
-            result.newest_played_at = rows[-1][3].played_at
         return result
 
     def _insert_scrobbles(self, rows: list[tuple[int, int, int | None, Play]]) -> int:
