@@ -1,11 +1,23 @@
 """The catalog: artists, albums, tracks, labels, tags, images and owned copies."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from core.normalize import name_key, title_key
+
+
+def _refuse_key_clash(instance: models.Model, field: str, **same) -> None:
+    """A form error when the matching key computed on save would break a unique constraint.
+
+    The key fields are not on admin forms, so Django's own uniqueness checks skip them and
+    the clash would surface as an IntegrityError (a 500) instead.
+    """
+    clash = type(instance).objects.filter(**same).exclude(pk=instance.pk).first()
+    if clash is not None:
+        raise ValidationError({field: f"“{clash}” already has this name once normalized: edit or merge that one."})
 
 
 class Tag(models.Model):
@@ -19,6 +31,9 @@ class Tag(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        _refuse_key_clash(self, "name", name_key=name_key(self.name))
 
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.name)
@@ -38,6 +53,10 @@ class Label(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.discogs_id is None:
+            _refuse_key_clash(self, "name", name_key=name_key(self.name), discogs_id__isnull=True)
 
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.name)
@@ -75,6 +94,9 @@ class Artist(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        _refuse_key_clash(self, "name", name_key=name_key(self.name))
 
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.name)
@@ -138,6 +160,13 @@ class Album(models.Model):
         self.title_key = title_key(self.title)
         super().save(*args, **kwargs)
 
+    @property
+    def duration_display(self) -> str:
+        if not self.duration_ms:
+            return ""
+        seconds = self.duration_ms // 1000
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
     def get_absolute_url(self):
         return reverse("album_detail", args=[self.pk])
 
@@ -185,6 +214,11 @@ class Track(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        if self.artist_id:
+            _refuse_key_clash(self, "title", artist_id=self.artist_id, album_id=self.album_id,
+                              title_key=title_key(self.title))
 
     def save(self, *args, **kwargs):
         self.title_key = title_key(self.title)

@@ -248,3 +248,20 @@ def test_it_draws_the_scrobble_date_hierarchy_from_the_plays(owner_client, journ
     days = owner_client.get(url(Scrobble, "changelist"), {"played_at__year": "2021", "played_at__month": "11"})
     assert days.context["hierarchy"] is None  # Django's own tag draws a month's days
     assert "November 1" in days.content.decode()
+
+
+def test_renaming_an_artist_onto_anothers_name_is_a_form_error_not_a_crash(owner_client):
+    from catalog.models import Artist
+
+    Artist.objects.create(name="Air")
+    other = Artist.objects.create(name="Other")
+    response = owner_client.post(f"/admin/catalog/artist/{other.pk}/change/", {
+        "name": "AIR", "sort_name": "", "lastfm_url": "", "image_url": "", "bio": "", "management": "",
+        "official_website": "",
+        **{f"{prefix}-{key}": value for prefix in ("tag_links", "similar_links", "images")
+           for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))},
+    })
+    assert response.status_code == 200
+    assert "already has this name once normalized" in response.content.decode()
+    other.refresh_from_db()
+    assert other.name == "Other"
