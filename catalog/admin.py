@@ -339,7 +339,7 @@ class PresentFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(removed_at__isnull=True)
+            return queryset.present()
         if self.value() == "no":
             return queryset.filter(removed_at__isnull=False)
         return queryset

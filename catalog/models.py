@@ -323,6 +323,12 @@ class AlbumTag(models.Model):
         return f"{self.tag} ({self.source})"
 
 
+class CollectionItemQuerySet(models.QuerySet):
+    def present(self) -> "CollectionItemQuerySet":
+        """Copies still in the Discogs collection (removed ones are kept, marked, not deleted)."""
+        return self.filter(removed_at__isnull=True)
+
+
 class CollectionItem(models.Model):
     """One owned copy of a release (two copies of a record are two items)."""
 
@@ -336,6 +342,8 @@ class CollectionItem(models.Model):
     media_condition = models.CharField(max_length=50, blank=True)
     sleeve_condition = models.CharField(max_length=50, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True, help_text="Set when the copy left the Discogs collection.")
+
+    objects = CollectionItemQuerySet.as_manager()
     synced_at = models.DateTimeField(null=True, blank=True, help_text="When a Discogs sync last saw this copy.")
 
     class Meta:

@@ -97,3 +97,29 @@ def test_it_shows_a_new_play_on_the_artist_page_at_once_despite_the_cache():
     make_scrobble(track, utc(2024, 5, 2, 20, 0))
     view = artist_view(artist_id=track.artist_id)
     assert view.plays == 2 and view.top_tracks[0].plays == 2
+
+
+def test_an_edition_without_a_present_copy_is_not_offered_as_owned():
+    plays = make_listening_history(plays_per_day=2, days=1)
+    listened = plays[0].album
+    never_owned = make_album(f"{listened.title} (CD)", listened.artist, listened_album=listened, format="CD")
+    sold = make_album(f"{listened.title} (Cassette)", listened.artist, listened_album=listened, format="Cassette")
+    make_copy(sold, instance_id=9, removed_at=timezone.now())
+    kept = make_album(f"{listened.title} (Vinyl)", listened.artist, listened_album=listened, format="Vinyl")
+    make_copy(kept, instance_id=10)
+    assert [e.pk for e in album_view(album_id=listened.pk).editions] == [kept.pk]
+    assert never_owned.pk and sold.pk
+
+
+def test_an_artist_with_many_albums_shows_the_most_played_ones(monkeypatch):
+    monkeypatch.setattr("catalog.selectors.artists.MAX_ALBUMS", 3)
+    artist = make_artist("Prolific")
+    albums = [make_album(f"Album {n}", artist, year=1970 + n) for n in range(6)]
+    for n, album in enumerate(albums[3:], start=1):  # the three newest are played, 1 to 3 times
+        track = make_track(f"Song {n}", album)
+        for k in range(n):
+            make_scrobble(track, utc(2024, 1, 1, 10, k))
+    make_copy(albums[0], instance_id=77)  # owned, never played: still counted as owned
+    view = artist_view(artist_id=artist.pk)
+    assert [a.title for a in view.albums] == ["Album 5", "Album 4", "Album 3"]
+    assert view.owned_count == 1

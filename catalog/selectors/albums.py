@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Max, Min, Prefetch
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch
 
 from catalog.models import Album, AlbumArtist, AlbumInfo, CollectionItem, Track
 from tracker.models import Scrobble
@@ -39,7 +39,7 @@ def album_view(*, album_id: int) -> AlbumView | None:
         Album.objects.select_related("artist", "label", "listened_album")
         .prefetch_related(
             Prefetch("credits", queryset=AlbumArtist.objects.select_related("artist").order_by("position")),
-            Prefetch("copies", queryset=CollectionItem.objects.filter(removed_at__isnull=True).order_by("date_added"), to_attr="present_copies"),
+            Prefetch("copies", queryset=CollectionItem.objects.present().order_by("date_added"), to_attr="present_copies"),
             Prefetch("tag_links__tag"),
         )
         .filter(pk=album_id)
@@ -55,7 +55,8 @@ def album_view(*, album_id: int) -> AlbumView | None:
     totals = Scrobble.objects.filter(album_id__in=play_albums).aggregate(
         plays=Count("*"), first=Min("played_at"), last=Max("played_at")
     )
-    editions = list(album.owned_editions.filter(copies__removed_at__isnull=True).distinct().order_by("year")[:20])
+    editions = list(album.owned_editions.filter(Exists(CollectionItem.objects.present().filter(album=OuterRef("pk"))))
+                    .order_by("year")[:20])
     tags = []
     for link in album.tag_links.all():
         if link.tag.name not in tags:

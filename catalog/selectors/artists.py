@@ -65,16 +65,19 @@ def artist_view(*, artist_id: int) -> ArtistView | None:
         if track.album_id:
             album_plays[track.album_id] = album_plays.get(track.album_id, 0) + track.plays
     top_tracks = sorted(tracks, key=lambda t: (-t.plays, t.pk))[:10]
-    owned = CollectionItem.objects.filter(album=OuterRef("pk"), removed_at__isnull=True)
-    albums = list(
-        Album.objects.filter(Q(credits__artist=artist) | Q(artist=artist) | Q(pk__in=list(album_plays)[:500]))
-        .distinct()
-        .annotate(owned=Exists(owned))
-        .order_by("year", "title")[:MAX_ALBUMS]
-    )
+    # The most played albums first, then credited ones never played, up to MAX_ALBUMS.
+    owned = Exists(CollectionItem.objects.present().filter(album=OuterRef("pk")))
+    credited = Q(credits__artist=artist) | Q(artist=artist)
+    most_played = sorted(album_plays, key=lambda pk: -album_plays[pk])[:MAX_ALBUMS]
+    albums = list(Album.objects.filter(pk__in=most_played).annotate(owned=owned))
+    if len(albums) < MAX_ALBUMS:
+        albums += Album.objects.filter(credited).exclude(pk__in=most_played).distinct().annotate(owned=owned).order_by(
+            "year", "title")[:MAX_ALBUMS - len(albums)]
     for album in albums:
         album.plays = album_plays.get(album.pk, 0)
     albums.sort(key=lambda a: (-a.plays, a.year or 9999, a.title))
+    owned_count = (CollectionItem.objects.present().filter(Q(album__credits__artist=artist) | Q(album__artist=artist))
+                   .values("album").distinct().count())
     totals = plays["totals"]
     similar = list(artist.similar_links.select_related("similar").order_by("-match")[:12])
     tags = []
@@ -90,7 +93,7 @@ def artist_view(*, artist_id: int) -> ArtistView | None:
         similar=similar,
         tags=tags[:12],
         plays=totals["plays"] or 0,
-        owned_count=sum(1 for a in albums if a.owned),
+        owned_count=owned_count,
         first_play=totals["first"],
         last_play=totals["last"],
     )

@@ -57,7 +57,7 @@ class CollectionFacets:
 
 
 def _present_copies() -> QuerySet:
-    return CollectionItem.objects.filter(removed_at__isnull=True)
+    return CollectionItem.objects.present()
 
 
 def _int_or_none(value) -> int | None:

@@ -176,7 +176,7 @@ def discogs_sync(
 
 def _mark_removed(*, pass_started: datetime) -> int:
     """Copies a complete pass did not see left the Discogs collection: mark them, keep them."""
-    unseen = CollectionItem.objects.filter(discogs_instance_id__isnull=False, removed_at__isnull=True).filter(
+    unseen = CollectionItem.objects.present().filter(discogs_instance_id__isnull=False).filter(
         Q(synced_at__isnull=True) | Q(synced_at__lt=pass_started))
     return unseen.update(removed_at=timezone.now())
 

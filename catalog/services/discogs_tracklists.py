@@ -21,7 +21,7 @@ from core.resilience import NotFound
 
 def albums_lacking_tracklist(*, album_ids: list[int] | None = None):
     """Owned Discogs releases with no tracks, whose listened album has none either."""
-    present = CollectionItem.objects.filter(album=OuterRef("pk"), removed_at__isnull=True)
+    present = CollectionItem.objects.present().filter(album=OuterRef("pk"))
     own_tracks = Track.objects.filter(album=OuterRef("pk"))
     listened_tracks = Track.objects.filter(album=OuterRef("listened_album"))
     qs = (Album.objects.filter(discogs_release_id__isnull=False, artist__isnull=False)
