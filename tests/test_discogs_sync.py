@@ -192,3 +192,47 @@ class TestOwnedListenedLink:
             release = Album.objects.get(discogs_release_id=release_id)
             assert release.listened_album_id == listened[title].pk
         assert Album.objects.get(discogs_release_id=3).play_count == 3
+
+
+def test_an_empty_page_answered_mid_pass_marks_nothing_removed(fake_services):
+    from tests.fakes.server import Reply
+
+    DiscogsCollection.generate(250).install(fake_services)
+    discogs_sync()
+
+    def empty_page_two(request, match):
+        if request.param("page") != "2":
+            return None  # the generated collection answers
+        return Reply(body={"pagination": {"page": 2, "pages": 3, "per_page": 100, "items": 250, "urls": {}},
+                           "releases": []})
+
+    fake_services.route("discogs", "GET", r"/users/[^/]+/collection/folders/\d+/releases", empty_page_two)
+    discogs_sync()
+    assert not CollectionItem.objects.filter(removed_at__isnull=False).exists()
+
+
+def test_a_retried_sync_that_fails_at_once_keeps_the_checkpoint_it_inherited(fake_services, recorded_sleeps, settings):
+    settings.ENRICHMENT_MAX_RETRIES = 0
+    collection = DiscogsCollection.generate(250).install(fake_services)
+    collection.fail_page(2, status=503, times=1)
+    with pytest.raises(DiscogsSyncError):
+        discogs_sync()
+    breaker_reset(service="discogs")
+    collection.fail_page(2, status=503, times=1)
+    with pytest.raises(DiscogsSyncError):
+        discogs_sync()  # inherits "resume at page 2", fails on it again
+    breaker_reset(service="discogs")
+    fake_services.recorded.clear()
+    assert discogs_sync().resumed_from_page == 2
+    assert [r.param("page") for r in page_requests(fake_services)] == ["2", "3"]
+
+
+def test_an_overlong_artist_label_or_genre_name_is_cut_to_fit(fake_services):
+    collection = DiscogsCollection(username=fake_services.credentials["discogs_username"]).install(fake_services)
+    collection.add_release(release_id=42, title="Long", artists=[{"id": 9, "name": "A" * 400}])
+    collection.releases[42]["labels"] = [{"id": 0, "name": "L" * 400, "catno": "X1"}]
+    collection.releases[42]["genres"] = ["G" * 300]
+    collection.add_copy(release_id=42, instance_id=4242)
+    discogs_sync()
+    assert len(Artist.objects.get(discogs_id=9).name) == 255
+    assert len(Label.objects.get().name) == 255

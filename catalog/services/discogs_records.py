@@ -51,8 +51,21 @@ def _is_various(credit: dict) -> bool:
     return credit.get("id") == VARIOUS_DISCOGS_ID or name_key(credit.get("name", "")) == "various"
 
 
+NAME_MAX = Artist._meta.get_field("name").max_length
+TAG_MAX = Tag._meta.get_field("name").max_length
+
+
+def _label_name(label: dict) -> str:
+    return strip_discogs_suffix(label.get("name", "")).strip()[:NAME_MAX]
+
+
+def _tag_key(name: str) -> str:
+    return name_key(name[:TAG_MAX])[:TAG_MAX]
+
+
 def _display_name(credit: dict) -> str:
-    return VARIOUS_NAME if _is_various(credit) else strip_discogs_suffix(credit.get("name", "")) or "Unknown Artist"
+    name = VARIOUS_NAME if _is_various(credit) else strip_discogs_suffix(credit.get("name", "")) or "Unknown Artist"
+    return name[:NAME_MAX]  # PostgreSQL refuses longer values, and the page would then fail on every run
 
 
 def format_of(formats: list[dict]) -> tuple[str, str]:
@@ -150,7 +163,7 @@ def _labels_resolve(labels: Iterable[dict]) -> dict[int | str, int]:
     """Label pk by Discogs label id (or name key when Discogs gave no id)."""
     wanted = {}
     for label in labels:
-        name = strip_discogs_suffix(label.get("name", "")).strip()
+        name = _label_name(label)
         if not name:
             continue
         wanted[int(label["id"]) if label.get("id") else name_key(name)] = name
@@ -173,7 +186,7 @@ def _labels_resolve(labels: Iterable[dict]) -> dict[int | str, int]:
 
 
 def _tags_resolve(names: Iterable[str]) -> dict[str, int]:
-    wanted = {name_key(n): n for n in names if n and n.strip()}
+    wanted = {_tag_key(n): n[:TAG_MAX] for n in names if n and n.strip()}
     found = dict(Tag.objects.filter(name_key__in=list(wanted)).values_list("name_key", "pk"))
     missing = [Tag(name=wanted[k], name_key=k) for k in wanted if k not in found]
     if missing:
@@ -207,7 +220,7 @@ def page_store(*, items: list[dict], folders: dict[int, str], fields: dict[int, 
 def _album_values(info: dict, artist_ids: dict[tuple, int], label_ids: dict) -> dict:
     credits = info.get("artists") or []
     label = next(iter(info.get("labels") or []), None) or {}
-    label_key = int(label["id"]) if label.get("id") else name_key(strip_discogs_suffix(label.get("name", "")))
+    label_key = int(label["id"]) if label.get("id") else name_key(_label_name(label))
     support, descriptions = format_of(info.get("formats") or [])
     title = (info.get("title") or "").strip()[:500] or "Untitled"
     cover = info.get("cover_image") or ""
@@ -282,7 +295,7 @@ def _tags_sync(*, infos: dict[int, dict], album_ids: dict[int, int], tag_ids: di
     for release_id, info in infos.items():
         for names, weight in ((info.get("genres") or [], GENRE_WEIGHT), (info.get("styles") or [], STYLE_WEIGHT)):
             for n in names:
-                tag_id = tag_ids.get(name_key(n))
+                tag_id = tag_ids.get(_tag_key(n))
                 if tag_id is not None:
                     wanted.setdefault((album_ids[release_id], tag_id), weight)
     have = {(a, t): (pk, w) for pk, a, t, w in AlbumTag.objects.filter(

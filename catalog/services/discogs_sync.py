@@ -91,7 +91,9 @@ def _resume_point(job: Job, *, per_page: int) -> dict:
         previous = job_resumable(kind=JOB_KIND)
         if previous is not None and previous.pk != job.pk:
             checkpoint = dict(previous.checkpoint)
-            Job.objects.filter(pk=previous.pk).update(checkpoint={})  # handed over: resumed once
+            with transaction.atomic():  # handed over, never lost: if this run fails at once, it still holds it
+                Job.objects.filter(pk=job.pk).update(checkpoint=checkpoint)
+                Job.objects.filter(pk=previous.pk).update(checkpoint={})
     started = parse_datetime(checkpoint.get("pass_started_at") or "")
     if (not started or checkpoint.get("per_page") != per_page or timezone.now() - started > RESUME_WITHIN
             or int(checkpoint.get("next_page") or 0) < 2):
@@ -165,7 +167,9 @@ def discogs_sync(
         raise
 
     result.complete = True
-    result.copies_removed = _mark_removed(pass_started=pass_started)
+    # Only a pass that saw as many copies as Discogs counts may call the unseen ones removed
+    # (an empty page answered mid-way would otherwise end the pass and "remove" the rest).
+    result.copies_removed = _mark_removed(pass_started=pass_started) if done >= items_total else 0
     job_progress(job=job, message="Linking records to the listening history…")
     result.linked = collection_link()
     album_play_stats_refresh()
