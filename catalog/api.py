@@ -2,13 +2,13 @@
 
 from datetime import datetime
 
-from django.conf import settings
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from catalog.selectors.collection import SORTS, collection_artists, collection_filters_parse, owned_albums
 from catalog.services.discogs_sync import discogs_sync_queue
+from core.resilience.services import service_configured
 
 router = Router(tags=["collection"])
 
@@ -110,7 +110,7 @@ def collection_artist_list(request, q: str = "", sort: str = "name"):
 @router.post("/services/discogs/sync", response={202: SyncOut, 503: Error}, tags=["services"],
              summary="Start a Discogs collection sync (or return the one running)")
 def discogs_sync_start_api(request):
-    if not (settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME):
+    if not service_configured(service="discogs"):
         return Status(503, {"detail": "Discogs is not configured: set DISCOGS_USERNAME and DISCOGS_TOKEN."})
     job, created = discogs_sync_queue(requested_by="api")
     return Status(202, {"job_id": job.pk, "status": job.status, "created": created,

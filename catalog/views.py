@@ -1,6 +1,5 @@
 """Pages of the catalog: the record collection (and its sync button), one album, one artist."""
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404
@@ -21,6 +20,7 @@ from catalog.selectors.collection import (
 )
 from catalog.services.discogs_sync import discogs_sync_queue
 from catalog.templatetags.discogs import discogs_sync_panel_context
+from core.resilience.services import service_configured
 
 VIEWS = ("grid", "list")
 
@@ -47,7 +47,6 @@ def collection(request):
         "formats": Album.Format.choices,
         "played_choices": PLAYED_CHOICES,
         "query": query.urlencode(),
-        "discogs_configured": bool(settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME),
     }
     if request.htmx and summary.copies and request.htmx.target == "collection-grid":
         return render(request, "catalog/collection.html#grid", context)
@@ -58,7 +57,7 @@ def collection(request):
 @require_POST
 def collection_sync(request):
     """Start a Discogs sync in the worker (or show the one already running)."""
-    if not (settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME):
+    if not service_configured(service="discogs"):
         context = discogs_sync_panel_context()
         return render(request, "catalog/partials/discogs_sync.html", context, status=409)
     job, created = discogs_sync_queue(requested_by=request.user.get_username())
@@ -81,7 +80,7 @@ def _tracklist_wanted(view) -> None:
     album = view.album
     if view.tracks or not album.discogs_release_id or not view.copies:
         return
-    if not (settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME):
+    if not service_configured(service="discogs"):
         return
     if cache.add(f"mj:tracklist-wanted:{album.pk}", 1, 3600):
         transaction.on_commit(lambda: async_task("catalog.tasks.discogs_tracklists_task", album_ids=[album.pk],

@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.models import ApiToken, Job
+from core.resilience.services import service_configured
 from core.selectors.health import health_report
 
 
@@ -44,11 +45,8 @@ def settings_page(request):
     context = {
         "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
         "new_token": new_token,
-        "lastfm_configured": bool(settings.LASTFM_API_KEY and settings.LASTFM_USERNAME),
-        "lastfm_username": settings.LASTFM_USERNAME,
-        "discogs_configured": bool(settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME),
+        "discogs_configured": service_configured(service="discogs"),
         "discogs_username": settings.DISCOGS_USERNAME,
-        "time_zone": settings.TIME_ZONE,
     }
     return render(request, "core/settings.html", context)
 

@@ -5,7 +5,6 @@ service, and renders; htmx requests get the fragment they swap."""
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from tracker.selectors import timeline as timeline_selectors
 from tracker.selectors.tracker_status import tracker_status
 from tracker.services.import_upload import IMPORT_KIND, UploadRejected, import_upload_start, upload_max_bytes
 from tracker.services.lastfm import lastfm_backfill_start, tracker_set
+from core.resilience.services import service_configured
 
 
 # --- dashboard ----------------------------------------------------------------------------
@@ -42,7 +42,7 @@ def _live_context() -> dict:
 def dashboard(request):
     context = _live_context()
     context["week_artists"] = dashboard_selectors.week_top_artists(today=timezone.localdate())
-    context["lastfm_configured"] = bool(settings.LASTFM_API_KEY and settings.LASTFM_USERNAME)
+    context["lastfm_configured"] = service_configured(service="lastfm")
     return render(request, "tracker/dashboard.html", context)
 
 

@@ -7,6 +7,7 @@ from django import template
 from django.conf import settings
 
 from catalog.services.discogs_sync import discogs_last_sync
+from core.resilience.services import service_configured
 
 register = template.Library()
 
@@ -19,7 +20,7 @@ def discogs_sync_panel(context, job=None, started=None):
 def discogs_sync_panel_context(*, job=None, started=None) -> dict:
     last = job or discogs_last_sync()
     return {
-        "discogs_configured": bool(settings.DISCOGS_TOKEN and settings.DISCOGS_USERNAME),
+        "discogs_configured": service_configured(service="discogs"),
         "discogs_username": settings.DISCOGS_USERNAME,
         "job": last,
         "started": started,

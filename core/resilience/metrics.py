@@ -57,11 +57,6 @@ def metrics_record(
         logger.warning("%s: metrics not recorded (%s)", service, exc.__class__.__name__)
 
 
-def metrics_reset(*, service: str | None = None) -> None:
-    rows = ServiceMetric.objects.all() if service is None else ServiceMetric.objects.filter(service=service)
-    rows.delete()
-
-
 @dataclass
 class ServiceOverview:
     """Everything the settings page and the metrics endpoint show for one service."""

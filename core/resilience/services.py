@@ -66,6 +66,10 @@ def service_missing_settings(*, service: str) -> list[str]:
     return [name for name in service_get(service=service).required if not getattr(settings, name, "")]
 
 
+def service_configured(*, service: str) -> bool:
+    return not service_missing_settings(service=service)
+
+
 def service_timeout(*, service: str) -> float:
     return float(getattr(settings, f"ENRICHMENT_TIMEOUT_{service.upper()}", 10.0))
 

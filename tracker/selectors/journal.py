@@ -22,7 +22,6 @@ MAX_WINDOW = 1000
 # A text search first walks this many of the newest plays in order (see _text_search_rows).
 SEARCH_WINDOW = 20_000
 # The GET parameters a filter is read from, in the order chips are shown.
-FILTER_PARAMS = ("q", "artist", "album", "track", "from", "to", "source", "loved")
 
 
 class FilterError(ValueError):

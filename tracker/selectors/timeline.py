@@ -89,12 +89,8 @@ def hour_blocks(*, plays: list[Scrobble], counts: list[int] | None = None) -> li
     return [blocks[hour] for hour in sorted(blocks)]
 
 
-def hour_bars(*, plays: list[Scrobble] | None = None, counts: list[int] | None = None) -> list[dict]:
-    """24 chart bars from per-hour `counts` (or from a list of plays)."""
-    if counts is None:
-        counts = [0] * 24
-        for play in plays or []:
-            counts[play.local_hour] += 1
+def hour_bars(*, counts: list[int]) -> list[dict]:
+    """24 chart bars from per-hour `counts`."""
     return [
         {"label": f"{hour:02d}:00", "value": counts[hour], "tick": f"{hour:02d}" if hour % 3 == 0 else "",
          "href": f"#hour-{hour}" if counts[hour] else ""}

@@ -10,6 +10,7 @@ from core.models import Job
 from core.services.jobs import job_active
 from tracker.models import TrackerState
 from tracker.selectors.dashboard import now_playing, tracker_state
+from core.resilience.services import service_configured
 
 BACKFILL_KIND = "lastfm_backfill"  # the core.Job kind of the Last.fm backfill
 
@@ -38,7 +39,7 @@ def tracker_status(*, with_backfill: bool = True) -> TrackerStatus:
     state = tracker_state() or TrackerState()
     playing = now_playing(state=state)
     return TrackerStatus(
-        configured=bool(settings.LASTFM_API_KEY and settings.LASTFM_USERNAME),
+        configured=service_configured(service="lastfm"),
         username=settings.LASTFM_USERNAME,
         enabled=state.enabled,
         interval_seconds=state.interval_seconds,

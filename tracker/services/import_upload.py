@@ -24,7 +24,6 @@ from tracker.importers import FORMAT_CHOICES, ImportFileError, detect_format, pa
 from tracker.services.history_import import HEAD_CHARS, ImportReport, history_import
 
 IMPORT_KIND = "history_import"
-DEFAULT_MAX_UPLOAD_MB = 1024
 
 
 class UploadRejected(ValueError):
@@ -46,7 +45,7 @@ class FileResult:
 
 
 def upload_max_bytes() -> int:
-    return int(getattr(settings, "IMPORT_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)) * 1024 * 1024
+    return settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024
 
 
 def uploads_folder() -> Path:

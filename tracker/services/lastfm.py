@@ -14,16 +14,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from catalog.models import Track
 from core.clients.lastfm import lastfm_loved_tracks_page, lastfm_recent_tracks_page
 from core.models import Job
 from core.normalize import name_key, title_key
 from core.resilience import clock
 from core.resilience.errors import AuthFailed, NotConfigured, NotFound, ServiceError
-from core.resilience.services import service_missing_settings
+from core.resilience.services import service_configured, service_missing_settings
 from core.services.jobs import job_active, job_create, job_enqueue, job_fail, job_finish, job_progress, job_resumable, job_start
 from tracker.models import Scrobble, TrackerState
 from tracker.selectors.tracker_status import BACKFILL_KIND
@@ -41,7 +43,7 @@ BACKFILL_PAGE_WAITS = (30, 60, 120, 300)
 
 
 def lastfm_configured() -> bool:
-    return not service_missing_settings(service="lastfm")
+    return service_configured(service="lastfm")
 
 
 def tracker_set(*, enabled: bool | None = None, interval_seconds: int | None = None) -> TrackerState:
@@ -137,8 +139,6 @@ def _plays_of(tracks: list[dict]) -> tuple[list[Play], dict | None]:
 
 # --- loved tracks -----------------------------------------------------------------------
 def _loved_sync_if_due(now: datetime) -> str:
-    from django.core.cache import cache
-
     if cache.get("lastfm:loved_synced_at"):
         return ""
     try:
@@ -159,8 +159,6 @@ def lastfm_loved_sync() -> int:
         pages = answer.total_pages
         loved_keys |= {(name_key(t["artist"]), title_key(t["title"])) for t in answer.tracks}
         page += 1
-    from catalog.models import Track
-
     loved_track_ids = [
         track_id
         for track_id, artist_key, track_key in Track.objects.filter(
