@@ -120,7 +120,9 @@ else:
 
 Q_CLUSTER = {
     "name": "journal",
-    "workers": env.int("Q_WORKERS", default=1),
+    # Two, so a three-hour backfill or import never holds up the two-minute poll or the
+    # heartbeat /healthz reads.
+    "workers": env.int("Q_WORKERS", default=2),
     "timeout": env.int("Q_TIMEOUT", default=3 * 3600),
     "retry": env.int("Q_TIMEOUT", default=3 * 3600) + 600,
     "max_attempts": 1,
