@@ -8,7 +8,6 @@ Concurrency: `limit` slot keys; a call holds one (with a lease, in case its proc
 
 import logging
 import math
-import time
 import uuid
 from contextlib import contextmanager
 
@@ -47,7 +46,7 @@ def _wait_for_rate_window(*, service: str, interval: float, deadline: float) -> 
             return
         if clock.monotonic() >= deadline:
             raise Busy(service, f"{service_get(service=service).label}: no request slot free in time")
-        time.sleep(max(0.001, (window + 1) * interval - now))
+        clock.sleep(max(0.001, (window + 1) * interval - now))
 
 
 def _acquire_slot(*, service: str, limit: int, deadline: float) -> tuple[str, str]:
@@ -62,7 +61,7 @@ def _acquire_slot(*, service: str, limit: int, deadline: float) -> tuple[str, st
         if clock.monotonic() >= deadline:
             raise Busy(service, f"{service_get(service=service).label}: {limit} calls already running")
         logger.debug("%s: all %d slots taken, waiting %.2fs", service, limit, pause)
-        time.sleep(pause)
+        clock.sleep(pause)
         pause = min(0.5, pause * 2)
 
 
