@@ -160,13 +160,6 @@ class Album(models.Model):
         self.title_key = title_key(self.title)
         super().save(*args, **kwargs)
 
-    @property
-    def duration_display(self) -> str:
-        if not self.duration_ms:
-            return ""
-        seconds = self.duration_ms // 1000
-        return f"{seconds // 60}:{seconds % 60:02d}"
-
     def get_absolute_url(self):
         return reverse("album_detail", args=[self.pk])
 
