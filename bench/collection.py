@@ -58,7 +58,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from catalog.models import Album, Artist, CollectionItem
-    from catalog.services.album_stats import album_play_stats_refresh
+    from tracker.services.album_plays import album_play_stats_refresh
     from catalog.services.collection_link import collection_link
     from tracker.models import Scrobble
 

@@ -139,7 +139,7 @@ class Album(models.Model):
         help_text="For a collection release: the album of the listening history it is an edition of.",
     )
     tags = models.ManyToManyField(Tag, through="AlbumTag", related_name="albums", blank=True)
-    # Denormalized by catalog.services.album_stats so "sort by plays" over a large collection
+    # Denormalized by tracker.services.album_plays so "sort by plays" over a large collection
     # needs no aggregate over every scrobble; an edition counts its listened album's plays.
     play_count = models.PositiveIntegerField(default=0, help_text="Plays of this record (its listened album's included).")
     last_played_at = models.DateTimeField(null=True, blank=True)

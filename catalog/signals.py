@@ -9,8 +9,15 @@ before the merged artists are deleted. Keyword arguments:
 
 A receiver returns how many rows it moved (an int), which the merge reports. A receiver that
 raises rolls the whole merge back.
+
+`albums_linked` is sent after collection releases were linked to albums of the listening
+history (`album_ids`: the releases just linked); `collection_synced` after a Discogs sync
+stored a complete pass (`album_ids=None`: anything may have changed). The tracker refreshes
+the albums' play figures on both.
 """
 
 from django.dispatch import Signal
 
 artists_merged = Signal()
+albums_linked = Signal()
+collection_synced = Signal()

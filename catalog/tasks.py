@@ -1,7 +1,5 @@
 """django-q2 tasks of the catalog: thin callers of the services (ids in, a one-line result out)."""
 
-from catalog.services.album_stats import album_play_stats_refresh
-from catalog.services.collection_link import collection_link
 from catalog.services.discogs_sync import JOB_KIND, DiscogsSyncError, discogs_sync, discogs_sync_start
 from catalog.services.discogs_tracklists import discogs_tracklists_fetch
 from core.models import Job
@@ -37,10 +35,3 @@ def discogs_tracklists_task(*, limit: int = 50, album_ids: list[int] | None = No
     except ServiceError as exc:
         return f"tracklists stopped: {exc.message}"
     return f"{done} tracklist{'s' if done != 1 else ''} fetched"
-
-
-def album_play_stats_task() -> str:
-    """Safety net behind the ingest hook: link releases to albums that appeared in the listening
-    history since the last sync, then recompute every album's play figures."""
-    linked = collection_link()
-    return f"{linked} releases linked, {album_play_stats_refresh()} albums updated"

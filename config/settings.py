@@ -245,7 +245,7 @@ X_FRAME_OPTIONS = "DENY"
 JOURNAL_SCHEDULES = [
     {"name": "worker heartbeat", "func": "core.tasks.worker_heartbeat", "schedule_type": "I", "minutes": 1, "repeats": -1},
     {"name": "discogs weekly sync", "func": "catalog.tasks.discogs_sync_scheduled", "schedule_type": "W", "repeats": -1},
-    {"name": "album play figures", "func": "catalog.tasks.album_play_stats_task", "schedule_type": "H", "repeats": -1},
+    {"name": "album play figures", "func": "tracker.tasks.album_play_stats_task", "schedule_type": "H", "repeats": -1},
     # Ticks every minute; the poll itself honours TrackerState's on/off and interval.
     {"name": "lastfm poll", "func": "tracker.tasks.lastfm_poll_task", "schedule_type": "I", "minutes": 1, "repeats": -1},
 ]

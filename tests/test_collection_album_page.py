@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from catalog.models import Track
-from catalog.services.album_stats import album_play_stats_refresh
+from tracker.services.album_plays import album_play_stats_refresh
 from tests.factories import make_album, make_artist, make_copy, make_scrobble, make_track, utc
 from tests.fakes.discogs_gen import DiscogsCollection
 

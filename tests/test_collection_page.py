@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from catalog.models import AlbumTag, Label, Tag
 from catalog.selectors.collection import collection_facets_forget
-from catalog.services.album_stats import album_play_stats_refresh
+from tracker.services.album_plays import album_play_stats_refresh
 from catalog.services.collection_link import collection_link
 from tests.factories import make_album, make_artist, make_copy, make_scrobble, make_track, utc
 
@@ -113,7 +113,7 @@ def test_it_keeps_collection_queries_constant_as_records_grow(owner_client, shel
 
 
 def test_the_hourly_task_links_albums_that_appeared_since_the_sync_and_counts_their_plays(db):
-    from catalog.tasks import album_play_stats_task
+    from tracker.tasks import album_play_stats_task
 
     band = make_artist("Band")
     release = make_album("Blue [Deluxe Edition]", band, discogs_release_id=5)

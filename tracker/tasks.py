@@ -1,7 +1,9 @@
-"""django-q2 tasks of the tracker: thin callers of tracker.services.lastfm."""
+"""django-q2 tasks of the tracker: thin callers of its services."""
 
+from catalog.services.collection_link import collection_link
 from core.models import Job
 from core.resilience.errors import ServiceError
+from tracker.services.album_plays import album_play_stats_refresh
 from tracker.services.lastfm import lastfm_backfill, lastfm_poll
 
 
@@ -17,3 +19,10 @@ def lastfm_backfill_task(job_id: int) -> str:
         pass  # recorded on the job, which keeps its checkpoint for the next run
     job.refresh_from_db()
     return job.message
+
+
+def album_play_stats_task() -> str:
+    """Safety net behind the ingest hook: link releases to albums that appeared in the listening
+    history since the last sync, then recompute every album's play figures."""
+    linked = collection_link()
+    return f"{linked} releases linked, {album_play_stats_refresh()} albums updated"

@@ -1,7 +1,7 @@
 """The record collection: owned albums (a copy whose removed_at is null), with counts and filters.
 
 Plays come from the denormalized `Album.play_count` / `last_played_at` (see
-catalog.services.album_stats), so sorting 10,000 records by plays reads one indexed column.
+tracker.services.album_plays), so sorting 10,000 records by plays reads one indexed column.
 """
 
 from dataclasses import dataclass, field

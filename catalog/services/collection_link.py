@@ -11,7 +11,7 @@ from collections import defaultdict
 from django.db import transaction
 
 from catalog.models import Album
-from catalog.services.album_stats import album_play_stats_refresh
+from catalog.signals import albums_linked
 from core.normalize import edition_free_title_key
 
 _CHUNK = 500
@@ -48,5 +48,5 @@ def collection_link(*, album_ids: list[int] | None = None) -> int:
     if links:
         with transaction.atomic():
             Album.objects.bulk_update(links, ["listened_album"], batch_size=1000)
-        album_play_stats_refresh(album_ids=[a.pk for a in links])
+        albums_linked.send(sender=collection_link, album_ids=[a.pk for a in links])
     return len(links)

@@ -20,9 +20,9 @@ from django.utils.dateparse import parse_datetime
 
 from catalog.models import CollectionItem
 from catalog.selectors.collection import collection_facets_forget
-from catalog.services.album_stats import album_play_stats_refresh
 from catalog.services.collection_link import collection_link
 from catalog.services.discogs_records import PageCounts, page_store
+from catalog.signals import collection_synced
 from core.clients.discogs import (
     MAX_PER_PAGE,
     discogs_collection_fields,
@@ -172,7 +172,7 @@ def discogs_sync(
     result.copies_removed = _mark_removed(pass_started=pass_started) if done >= items_total else 0
     job_progress(job=job, message="Linking records to the listening history…")
     result.linked = collection_link()
-    album_play_stats_refresh()
+    collection_synced.send(sender=discogs_sync, album_ids=None)
     collection_facets_forget()
     job_finish(job=job, message=result.summary())
     return result

@@ -41,7 +41,7 @@ from catalog.models import (
     Tag,
     Track,
 )
-from catalog.services.album_stats import album_play_stats_refresh
+from tracker.services.album_plays import album_play_stats_refresh
 from core.normalize import name_key, title_key
 from tracker.models import Scrobble
 from tracker.services.demo_catalog import CatalogPlan, catalog_plan

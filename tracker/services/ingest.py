@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Album, AlbumArtist, Artist, Track
-from catalog.services.album_stats import album_play_stats_refresh
+from tracker.services.album_plays import album_play_stats_refresh
 from catalog.services.collection_link import collection_link
 from core import normalize
 from tracker.models import Scrobble

@@ -3,8 +3,9 @@
 A collection release that is an edition of an album of the listening history
 (`listened_album`) counts that album's plays plus any played directly on the release, so the
 collection can sort 10,000 records by plays without aggregating a million scrobbles per
-request. The tracker's ingest calls `album_play_stats_refresh(album_ids=...)` with the albums
-it just added plays to; the Discogs sync and an hourly schedule refresh everything.
+request. Ingest calls `album_play_stats_refresh(album_ids=...)` with the albums it just added
+plays to; the catalog's `collection_synced` and `albums_linked` signals (tracker.receivers) and
+an hourly schedule refresh the rest.
 """
 
 from collections.abc import Iterable
@@ -14,17 +15,13 @@ from django.db import transaction
 from django.db.models import Count, Max
 
 from catalog.models import Album
+from tracker.models import Scrobble
 
 _CHUNK = 500
 
 
-def _scrobble_model():
-    # The catalog sits below the tracker: reach plays through the reverse relation, not an import.
-    return Album._meta.get_field("scrobbles").related_model
-
-
 def _own_stats(*, album_ids: set[int] | None) -> dict[int, tuple[int, datetime | None]]:
-    plays = _scrobble_model().objects.order_by().values_list("album_id")
+    plays = Scrobble.objects.order_by().values_list("album_id")
     stats: dict[int, tuple[int, datetime | None]] = {}
     if album_ids is None:
         rows = plays.filter(album_id__isnull=False).annotate(n=Count("*"), last=Max("played_at"))
