@@ -1,8 +1,7 @@
 """Admin for the catalog: artists (with the merge action), albums with their tracks and copies, and the rest.
 
 Counts shown in lists are correlated subqueries, so a changelist page costs a fixed number of
-queries. Plays are counted through the reverse relation `Artist.scrobbles`, found by name, so
-the catalog never imports the tracker.
+queries. Plays are the tracker's: tracker.admin extends the artist admin with them.
 """
 
 from django.apps import apps
@@ -171,7 +170,9 @@ class LabelAdmin(admin.ModelAdmin):
 
 @admin.register(Artist)
 class ArtistAdmin(admin.ModelAdmin):
-    list_display = ["name", "album_count", "play_count", "spotify_id", "discogs_id", "enriched_at"]
+    list_display = ["name", "album_count", "spotify_id", "discogs_id", "enriched_at"]
+    # The merge page offers the most significant artist first (tracker.admin adds plays).
+    merge_order = ("-album_total", "pk")
     search_fields = ["name", "name_key", "spotify_id", "discogs_id__exact", "wikidata_id", "mbid__exact"]
     list_filter = [
         has_value_filter("enriched_at", "enriched"),
@@ -195,22 +196,18 @@ class ArtistAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            album_total=reverse_count(Artist, "album_credits"), play_total=reverse_count(Artist, "scrobbles")
+            album_total=reverse_count(Artist, "album_credits")
         )
 
     @admin.display(description="albums", ordering="album_total")
     def album_count(self, obj):
         return obj.album_total
 
-    @admin.display(description="plays", ordering="play_total")
-    def play_count(self, obj):
-        return obj.play_total
-
     @admin.action(description="Merge selected artists into one…", permissions=["change", "delete"])
     def merge_artists(self, request, queryset):
         """First answer: a page asking which artist to keep; its POST (`post=yes`) merges."""
         artists = list(
-            queryset.annotate(track_total=reverse_count(Artist, "tracks")).order_by("-play_total", "-album_total", "pk")
+            queryset.annotate(track_total=reverse_count(Artist, "tracks")).order_by(*self.merge_order)
         )
         if len(artists) < 2:
             self.message_user(request, "Select at least two artists to merge.", messages.WARNING)

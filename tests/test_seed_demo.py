@@ -26,8 +26,8 @@ from catalog.models import (
 )
 from tests.factories import make_listening_history
 from tracker.models import Scrobble
-from tracker.services.demo_catalog import catalog_plan
-from tracker.services.demo_seed import DemoSeedError, demo_seed
+from demo.services.catalog import catalog_plan
+from demo.services.seed import DemoSeedError, demo_seed
 
 END = date(2025, 6, 30)
 SMALL = {"scrobbles": 2_000, "artists": 20, "albums": 60, "tracks": 600, "end": END}

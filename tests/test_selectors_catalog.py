@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import AlbumArtist
-from catalog.selectors.albums import album_view
-from catalog.selectors.artists import artist_view
+from tracker.selectors.album_plays import album_view
+from tracker.selectors.artist_plays import artist_view
 from catalog.selectors.collection import collection_summary, owned_albums
 from tests.factories import make_album, make_artist, make_copy, make_listening_history, make_scrobble, make_track, utc
 

@@ -133,7 +133,7 @@ def test_it_refuses_metrics_without_authentication(db, client):
 
 
 def test_it_renders_every_page_without_any_credential(owner_client, settings):
-    from core.context_processors import NAVIGATION
+    from web.context_processors import NAVIGATION
 
     for name in ("LASTFM_API_KEY", "LASTFM_USERNAME", "SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "DISCOGS_TOKEN",
                  "DISCOGS_USERNAME", "APIFY_TOKEN", "AI_API_KEY"):

@@ -1,4 +1,5 @@
-"""Admin for the listening history: a scrobble changelist that stays fast at a million rows."""
+"""Admin for the listening history: a scrobble changelist that stays fast at a million rows, and
+play counts on the catalog's artist list."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.text import capfirst, smart_split, unescape_string_literal
 
+from catalog.admin import ArtistAdmin, reverse_count
 from catalog.models import Artist, Track
 from tracker.models import Scrobble, TrackerState
 
@@ -152,3 +154,21 @@ class TrackerStateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+admin.site.unregister(Artist)
+
+
+@admin.register(Artist)
+class ArtistWithPlaysAdmin(ArtistAdmin):
+    """The catalog's artist admin with each artist's plays (sortable, and first on the merge page)."""
+
+    list_display = [*ArtistAdmin.list_display[:2], "play_count", *ArtistAdmin.list_display[2:]]
+    merge_order = ("-play_total", *ArtistAdmin.merge_order)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(play_total=reverse_count(Artist, "scrobbles"))
+
+    @admin.display(description="plays", ordering="play_total")
+    def play_count(self, obj):
+        return obj.play_total

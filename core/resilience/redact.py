@@ -18,7 +18,7 @@ _MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words
 
 LOGGER_NAMES = (
     "core.resilience", "core.clients", "core.clients.lastfm", "core.clients.spotify", "core.clients.discogs",
-    "core.clients.wikidata", "core.clients.apify", "core.clients.ai", "core.views_services",
+    "core.clients.wikidata", "core.clients.apify", "core.clients.ai",
     "pylast", "spotipy", "spotipy.client", "spotipy.oauth2", "spotipy.cache_handler", "spotipy.util",
     "urllib3", "urllib3.connectionpool", "requests", "httpx2", "httpcore2.connection", "httpcore2.http11",
     "httpcore2.proxy", "openai", "openai._base_client", "django.request",

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Artist
@@ -49,22 +48,12 @@ def recent_plays(*, limit: int = 20) -> list[Scrobble]:
     return list(Scrobble.objects.select_related("track", "artist", "album").order_by("-played_at", "-id")[:limit])
 
 
-def week_bars(*, today: date | None = None) -> list[dict]:
-    """Plays per day over the last seven days, each bar linking to that day's timeline."""
+def week_days(*, today: date | None = None) -> list[dict]:
+    """Plays per local day over the last seven days, oldest first: `{"day", "value"}`."""
     today = today or timezone.localdate()
     start = today - timedelta(days=6)
     counts = plays_per_day(since=start, until=today)
-    timeline = reverse("timeline")
-    return [
-        {
-            "label": day.strftime("%a %-d %b"),
-            "value": counts.get(day, 0),
-            "tick": day.strftime("%a"),
-            "href": f"{timeline}?date={day.isoformat()}",
-            "current": day == today,
-        }
-        for day in (start + timedelta(days=n) for n in range(7))
-    ]
+    return [{"day": day, "value": counts.get(day, 0)} for day in (start + timedelta(days=n) for n in range(7))]
 
 
 def week_top_artists(*, today: date | None = None, limit: int = 6) -> list[Ranked]:

@@ -1,4 +1,5 @@
-"""Aggregates over scrobbles: top artists/albums/tracks, plays per day, month and hour.
+"""Aggregates over scrobbles: top artists/albums/tracks, plays per day, month and hour (numbers;
+web.charts draws them).
 
 Every aggregate groups on an indexed column (artist/album/track with played_at, or
 local_date/local_hour) and loads at most `limit` objects afterwards with one query.
@@ -93,7 +94,8 @@ def plays_per_day(*, qs: QuerySet | None = None, since: date | None = None, unti
 
 
 def plays_per_month(*, qs: QuerySet | None = None, months: int | None = None, today: date | None = None) -> list[dict]:
-    """Plays per calendar month, oldest first, as chart bars; months without plays are zero.
+    """Plays per calendar month, oldest first, as `{"month": first day, "value": plays}`;
+    months without plays are zero.
 
     Daily counts are rolled up here rather than with TruncMonth, so the database only
     groups on the indexed local_date column.
@@ -117,26 +119,11 @@ def plays_per_month(*, qs: QuerySet | None = None, months: int | None = None, to
     while (year, month) <= (today.year, today.month):
         months_list.append(date(year, month, 1))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return [
-        {"label": first.strftime("%b %Y"), "value": totals.get((first.year, first.month), 0), "tick": _month_tick(first, len(months_list))}
-        for first in months_list
-    ]
+    return [{"month": first, "value": totals.get((first.year, first.month), 0)} for first in months_list]
 
 
-def _month_tick(first: date, count: int) -> str:
-    """Axis text under a month bar: every month for a year, quarters for three, else years."""
-    if count <= 12:
-        return first.strftime("%b") if first.month != 1 and count > 1 else first.strftime("%b %Y")
-    if count <= 36:
-        return first.strftime("%Y") if first.month == 1 else (first.strftime("%b") if first.month in (4, 7, 10) else "")
-    return first.strftime("%Y") if first.month == 1 else ""
-
-
-def plays_per_hour(*, qs: QuerySet | None = None) -> list[dict]:
-    """24 chart bars, one per local hour."""
+def plays_per_hour(*, qs: QuerySet | None = None) -> list[int]:
+    """Plays in each of the 24 local hours."""
     qs = Scrobble.objects.all() if qs is None else qs
     counts = dict(qs.order_by().values_list("local_hour").annotate(plays=Count("*")))
-    return [
-        {"label": f"{hour:02d}:00", "value": counts.get(hour, 0), "tick": f"{hour:02d}" if hour % 3 == 0 else ""}
-        for hour in range(24)
-    ]
+    return [counts.get(hour, 0) for hour in range(24)]

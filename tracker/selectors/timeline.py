@@ -3,19 +3,17 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
-from django.urls import reverse
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from tracker.models import Scrobble
+from tracker.selectors.history_cache import cached_until_history_changes, history_version
 from tracker.selectors.journal import decode_cursor, encode_cursor
 from tracker.selectors.stats import local_midnight, plays_per_day
 
 MAX_PLAYS_PER_DAY = 500
 # Rows the timeline page renders at once; the rest of a busy day follows as it scrolls.
 DAY_PAGE_SIZE = 50
-HEATMAP_CACHE_SECONDS = 300
 
 
 @dataclass
@@ -89,68 +87,12 @@ def hour_blocks(*, plays: list[Scrobble], counts: list[int] | None = None) -> li
     return [blocks[hour] for hour in sorted(blocks)]
 
 
-def hour_bars(*, counts: list[int]) -> list[dict]:
-    """24 chart bars from per-hour `counts`."""
-    return [
-        {"label": f"{hour:02d}:00", "value": counts[hour], "tick": f"{hour:02d}" if hour % 3 == 0 else "",
-         "href": f"#hour-{hour}" if counts[hour] else ""}
-        for hour in range(24)
-    ]
-
-
-def _heatmap_counts(*, start: date, end: date) -> tuple[dict[date, int], str]:
-    """Plays per day of the heatmap and the version they hold, cached until a play is added
-    (the key holds the newest scrobble id) or for HEATMAP_CACHE_SECONDS: grouping a year is
-    ~25 ms at a million plays. The page caches the drawn grid under the same version."""
-    latest = Scrobble.objects.aggregate(latest=Max("id"))["latest"]
-    version = f"{start.isoformat()}:{end.isoformat()}:{latest}"
-    key = f"timeline:heatmap:v1:{version}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = plays_per_day(since=start, until=end)
-        cache.set(key, counts, HEATMAP_CACHE_SECONDS)
-    return counts, version
-
-
-def year_heatmap(*, end: date | None = None, weeks: int = 53) -> dict:
-    """A calendar of plays per day for the last `weeks` weeks, Monday-first columns.
-
-    Returns {"weeks": [[cell or None] * 7], "months": [(column, label)], "total": n}; each
-    cell has date, plays, level 0-4 and the timeline URL of that day.
-    """
+def heatmap_counts(*, end: date | None = None, weeks: int = 53) -> dict:
+    """Plays per day over the last `weeks` weeks (from a Monday to `end`) and the version of
+    those counts, cached until a play is added: grouping a year is ~25 ms at a million plays.
+    The page caches the drawn grid under the same version."""
     end = end or timezone.localdate()
     start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
-    counts, version = _heatmap_counts(start=start, end=end)
-    # Levels by quartile of the days with plays, so one binge day doesn't wash out the year.
-    played = sorted(n for n in counts.values() if n)
-    thresholds = [played[len(played) * q // 4] for q in (1, 2, 3)] if played else []
-    timeline = reverse("timeline")
-    columns, months = [], []
-    for week in range(weeks):
-        column = []
-        for weekday in range(7):
-            day = start + timedelta(days=week * 7 + weekday)
-            if day > end:
-                column.append(None)
-                continue
-            plays = counts.get(day, 0)
-            level = 0 if not plays else 1 + sum(plays > t for t in thresholds)
-            # Labels are formatted here: 371 cells through template filters cost ~10 ms a page.
-            column.append({
-                "date": day, "plays": plays, "level": level, "href": f"{timeline}?date={day.isoformat()}",
-                "title": f"{day:%a} {day.day} {day:%b %Y}: {plays} play{'' if plays == 1 else 's'}",
-                "label": f"{day.day} {day:%B %Y}: {plays} plays",
-            })
-            if day.day == 1 or (week == 0 and weekday == 0):
-                months.append({"column": week + 1, "label": day.strftime("%b")})
-        columns.append(column)
-    # Keep month labels at least three columns apart, so they never overlap.
-    spaced = []
-    for month in months:
-        if not spaced or month["column"] - spaced[-1]["column"] >= 3:
-            spaced.append(month)
-        else:
-            spaced[-1] = month
-    months = spaced
-    return {"weeks": columns, "months": months, "total": sum(counts.values()), "start": start, "end": end,
-            "version": version}
+    version = f"{start.isoformat()}:{end.isoformat()}:{history_version()}"
+    counts = cached_until_history_changes("heatmap", lambda: plays_per_day(since=start, until=end), version=version)
+    return {"counts": counts, "start": start, "end": end, "version": version}

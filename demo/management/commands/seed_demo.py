@@ -1,11 +1,11 @@
-"""`manage.py seed_demo`: a deterministic demo library (see tracker.services.demo_seed)."""
+"""`manage.py seed_demo`: a deterministic demo library (see demo.services.seed)."""
 
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from tracker.services.demo_seed import DEFAULT_DAYS, DemoSeedError, demo_seed
+from demo.services.seed import DEFAULT_DAYS, DemoSeedError, demo_seed
 
 
 def _date(value: str) -> date:

@@ -44,8 +44,8 @@ from catalog.models import (
 from tracker.services.album_plays import album_play_stats_refresh
 from core.normalize import name_key, title_key
 from tracker.models import Scrobble
-from tracker.services.demo_catalog import CatalogPlan, catalog_plan
-from tracker.services.demo_history import Play, plays_stream
+from demo.services.catalog import CatalogPlan, catalog_plan
+from demo.services.history import PlanPlay, plays_stream
 from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert, scrobbles_analyze
 
 DEFAULT_DAYS = 3 * 365 + 1
@@ -233,7 +233,7 @@ def _write_tracks(plan: CatalogPlan, artist_of: list[int], album_of: list[int]) 
     ]
 
 
-def _write_plays(stream: Iterator[list[Play]], track_rows: list[tuple[int, int, int, bool]], *, tz: ZoneInfo,
+def _write_plays(stream: Iterator[list[PlanPlay]], track_rows: list[tuple[int, int, int, bool]], *, tz: ZoneInfo,
                  total: int, report: Progress) -> int:
     """Insert the plays chunk by chunk, one transaction each (a crash keeps what was written); return new rows."""
     times = ScrobbleTimes(tz=tz)
@@ -256,7 +256,7 @@ def _write_plays(stream: Iterator[list[Play]], track_rows: list[tuple[int, int, 
     return new
 
 
-def _history_is_fresh(first_chunk: list[Play], track_rows: list[tuple[int, int, int, bool]]) -> bool:
+def _history_is_fresh(first_chunk: list[PlanPlay], track_rows: list[tuple[int, int, int, bool]]) -> bool:
     """True when no demo track has a play yet. Otherwise every play of a demo track up to the end of
     the first chunk must be one of this history's plays (deleted ones may be missing); a stray one
     means another history (other --end, --scrobbles…) that this one would double: refuse."""

@@ -9,7 +9,8 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from core.art import name_version
+from web import charts
+from web.art import name_version
 
 register = template.Library()
 
@@ -69,28 +70,13 @@ def percent_of(value, maximum) -> float:
 def bar_chart(bars, label: str = "", height: int = 120, css_class: str = ""):
     """An SVG bar chart from a list of dicts with `label`, `value` and optional `href`,
     `title` and `tick` (the axis text under that bar)."""
-    bars = list(bars or [])
-    peak = max((b["value"] for b in bars), default=0)
-    count = max(len(bars), 1)
-    width = count * 10
-    drawn = []
-    for index, bar in enumerate(bars):
-        bar_height = 0 if not peak else max(1.5 if bar["value"] else 0, 96 * bar["value"] / peak)
-        drawn.append({
-            **bar,
-            "x": index * 10 + 1,
-            "y": round(100 - bar_height, 2),
-            "h": round(bar_height, 2),
-        })
-    return {
-        "bars": drawn,
-        "label": label,
-        "height": height,
-        "width": width,
-        "peak": peak,
-        "css_class": css_class,
-        "ticks": [b for b in bars if b.get("tick")],
-    }
+    return {**charts.bar_geometry(bars), "label": label, "height": height, "css_class": css_class}
+
+
+@register.filter
+def month_bars(months) -> list[dict]:
+    """Chart bars from a selector's plays per month (`{"month", "value"}`)."""
+    return charts.month_bars(list(months or []))
 
 
 @register.filter

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote_plus
 
 from core.normalize import name_key, title_key
-from tracker.services import demo_names as words
+from demo.services import names as words
 
 LATEST_YEAR = 2025
 EARLIEST_YEAR = 1965

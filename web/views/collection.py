@@ -1,15 +1,9 @@
-"""Pages of the catalog: the record collection (and its sync button), one album, one artist."""
+"""The record collection, with its filters and the "Sync Discogs" button."""
 
-from django.core.cache import cache
-from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from django_q.tasks import async_task
 
 from catalog.models import Album
-from catalog.selectors.albums import album_view
-from catalog.selectors.artists import artist_view
 from catalog.selectors.collection import (
     PLAYED_CHOICES,
     SORTS,
@@ -19,7 +13,7 @@ from catalog.selectors.collection import (
     collection_summary,
 )
 from catalog.services.discogs_sync import discogs_sync_queue
-from catalog.templatetags.discogs import discogs_sync_panel_context
+from web.templatetags.discogs import discogs_sync_panel_context
 from core.resilience.services import service_configured
 
 VIEWS = ("grid", "list")
@@ -65,30 +59,3 @@ def collection_sync(request):
         return redirect("collection")
     job.refresh_from_db()
     return render(request, "catalog/partials/discogs_sync.html", discogs_sync_panel_context(job=job, started=created))
-
-
-def album_detail(request, album_id: int):
-    view = album_view(album_id=album_id)
-    if view is None:
-        raise Http404("No such album.")
-    _tracklist_wanted(view)
-    return render(request, "catalog/album_detail.html", {"view": view, "album": view.album})
-
-
-def _tracklist_wanted(view) -> None:
-    """An owned release with no tracklist anywhere asks the worker to fetch it (once an hour at most)."""
-    album = view.album
-    if view.tracks or not album.discogs_release_id or not view.copies:
-        return
-    if not service_configured(service="discogs"):
-        return
-    if cache.add(f"mj:tracklist-wanted:{album.pk}", 1, 3600):
-        transaction.on_commit(lambda: async_task("catalog.tasks.discogs_tracklists_task", album_ids=[album.pk],
-                                                 limit=1, task_name=f"tracklist of album {album.pk}"))
-
-
-def artist_detail(request, artist_id: int):
-    view = artist_view(artist_id=artist_id)
-    if view is None:
-        raise Http404("No such artist.")
-    return render(request, "catalog/artist_detail.html", {"view": view, "artist": view.artist})

@@ -1,10 +1,10 @@
-"""Placeholder covers and artist pictures, drawn locally when a real image URL is missing."""
+"""Placeholder covers and artist pictures (`/art/<kind>/<pk>.svg`), drawn locally when an image URL is missing."""
 
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from catalog.models import Album, Artist
-from core.art import placeholder_svg
+from web.art import placeholder_svg
 
 # The URL carries ?v=<name fingerprint>, so a long cache is safe: a rename changes the URL.
 CACHE_CONTROL = "private, max-age=31536000, immutable"

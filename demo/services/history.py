@@ -18,15 +18,15 @@ from datetime import date, datetime, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from tracker.services import demo_names as words
-from tracker.services.demo_catalog import CatalogPlan
+from demo.services import names as words
+from demo.services.catalog import CatalogPlan
 
 SOURCES = ("lastfm", "spotify", "listenbrainz")
 SOURCE_WEIGHTS = (80, 15, 5)
 MAX_LISTENING_MS = 10 * 3600 * 1000  # more than this in a day and plays get packed by hour
 
 # (track index into the flattened catalog, played_at as epoch seconds, source, ms_played)
-Play = tuple[int, int, str, int]
+PlanPlay = tuple[int, int, str, int]
 
 
 class _Listener:
@@ -131,7 +131,7 @@ def _day_shares(rng: random.Random, first_day: date, days: int, total: int) -> l
 
 
 def plays_stream(*, rng: random.Random, plan: CatalogPlan, first_day: date, days: int, total: int,
-                 tz: ZoneInfo, chunk_size: int = 50_000) -> Iterator[list[Play]]:
+                 tz: ZoneInfo, chunk_size: int = 50_000) -> Iterator[list[PlanPlay]]:
     """Exactly `total` plays over `days` local days from `first_day`, oldest first, in chunks."""
     if total <= 0 or days <= 0:
         return
@@ -142,7 +142,7 @@ def plays_stream(*, rng: random.Random, plan: CatalogPlan, first_day: date, days
     weekend_cum = list(accumulate(words.WEEKEND_HOURS))
     source_cum = list(accumulate(SOURCE_WEIGHTS))
     last_end = 0
-    chunk: list[Play] = []
+    chunk: list[PlanPlay] = []
     for n, share in enumerate(_day_shares(rng, first_day, days, total)):
         if not share:
             continue
@@ -171,9 +171,9 @@ def plays_stream(*, rng: random.Random, plan: CatalogPlan, first_day: date, days
 
 
 def _sessions_in_real_time(rng: random.Random, sessions: list[list[int]], sources: list[str], durations: list[int],
-                           hour_cum: list[float], midnight: int, last_end: int) -> list[Play]:
+                           hour_cum: list[float], midnight: int, last_end: int) -> list[PlanPlay]:
     """A normal day: sessions start at likely hours and each play starts when the previous one ended."""
-    plays: list[Play] = []
+    plays: list[PlanPlay] = []
     starts = sorted(rng.choices(range(24), cum_weights=hour_cum, k=len(sessions)))
     for hour, tracks, source in zip(starts, sessions, sources):
         at = max(midnight + hour * 3600 + rng.randrange(3600), last_end + rng.randint(60, 600))
@@ -188,7 +188,7 @@ def _sessions_in_real_time(rng: random.Random, sessions: list[list[int]], source
 
 
 def _plays_packed_by_hour(sessions: list[list[int]], sources: list[str], durations: list[int],
-                          hour_cum: list[float], midnight: int, last_end: int) -> list[Play]:
+                          hour_cum: list[float], midnight: int, last_end: int) -> list[PlanPlay]:
     """More music than a day holds (a million plays over three years): keep the order of play, and
     place the k-th play at the k-th quantile of the hourly rhythm, so peak hours stay peak hours."""
     count = sum(len(tracks) for tracks in sessions)
@@ -200,7 +200,7 @@ def _plays_packed_by_hour(sessions: list[list[int]], sources: list[str], duratio
         below = hour_cum[hour - 1] if hour else 0.0
         offsets.append(int((hour + (share - below) / (hour_cum[hour] - below)) * 3600))
     offsets.append(24 * 3600)
-    plays: list[Play] = []
+    plays: list[PlanPlay] = []
     k = 0
     at = last_end
     for tracks, source in zip(sessions, sources):

@@ -1,0 +1,48 @@
+"""Every browser page; the names are the contract templates, tests and redirects rely on."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
+from django.urls import path
+from django.views.generic import RedirectView
+
+from web.views import (
+    album,
+    analytics,
+    art,
+    artist,
+    collection,
+    dashboard,
+    health,
+    jobs,
+    journal,
+    playlists,
+    settings,
+    timeline,
+)
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("now-playing/", dashboard.dashboard_live, name="dashboard_live"),
+    path("journal/", journal.journal, name="journal"),
+    path("timeline/", timeline.timeline, name="timeline"),
+    path("analytics/", analytics.analytics, name="analytics"),
+    path("collection/", collection.collection, name="collection"),
+    path("collection/sync/", collection.collection_sync, name="collection_sync"),
+    path("albums/<int:album_id>/", album.album_detail, name="album_detail"),
+    path("artists/<int:artist_id>/", artist.artist_detail, name="artist_detail"),
+    path("art/<str:kind>/<int:pk>.svg", art.placeholder_art, name="placeholder_art"),
+    path("playlists/", playlists.playlist_list, name="playlists"),
+    path("settings/", settings.settings_page, name="settings"),
+    path("settings/services/<str:service>/test/", settings.service_test, name="service_test"),
+    path("settings/tracker/", settings.tracker_update, name="tracker_update"),
+    path("settings/tracker/backfill/", settings.tracker_backfill, name="tracker_backfill"),
+    path("settings/imports/", settings.import_upload, name="import_upload"),
+    path("settings/imports/<int:job_id>/", settings.import_status, name="import_status"),
+    path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
+    path("healthz", health.healthz, name="healthz"),
+    # Pages without our <link rel="icon"> (admin, API docs): browsers ask for /favicon.ico.
+    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("img/favicon.svg"), permanent=True))),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
