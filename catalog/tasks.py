@@ -2,16 +2,16 @@
 
 from catalog.services.discogs_sync import JOB_KIND, DiscogsSyncError, discogs_sync, discogs_sync_start
 from catalog.services.discogs_tracklists import discogs_tracklists_fetch
-from core.models import Job
 from core.resilience import ServiceError
+from core.services.jobs import job_to_run
 
 TRACKLISTS_AFTER_SYNC = 100
 
 
 def discogs_sync_task(job_id: int) -> str:
     """Run the sync a page button or API call asked for; the job records success or failure."""
-    job = Job.objects.filter(pk=job_id, kind=JOB_KIND).first()
-    if job is None or job.status not in (Job.Status.PENDING, Job.Status.RUNNING):
+    job = job_to_run(job_id=job_id, kind=JOB_KIND)
+    if job is None:
         return f"job {job_id} is not waiting to run"
     try:
         result = discogs_sync(job=job)
@@ -23,7 +23,7 @@ def discogs_sync_task(job_id: int) -> str:
 
 def discogs_sync_scheduled() -> str:
     """The weekly sync: starts one unless a sync is already running."""
-    job, created = discogs_sync_start(params={"requested_by": "schedule"})
+    job, created = discogs_sync_start(requested_by="schedule")
     if not created:
         return f"a Discogs sync is already running (job {job.pk})"
     return discogs_sync_task(job.pk)

@@ -60,3 +60,36 @@ def test_the_api_reports_a_jobs_progress(owner_client):
     body = owner_client.get(f"/api/v1/jobs/{job.pk}").json()
     assert body["status"] == "running" and body["percent"] == 25 and body["done"] == 50
     assert owner_client.get("/api/v1/jobs/999999").status_code == 404
+
+
+def test_a_claim_returns_the_live_job_or_a_new_one_that_takes_over_the_stopped_runs_checkpoint():
+    from core.services.jobs import job_claim
+
+    stopped = job_create(kind="discogs_sync")
+    job_start(job=stopped)
+    job_progress(job=stopped, checkpoint={"next_page": 4})
+    job_fail(job=stopped, error="Discogs failed on page 4")
+    job, created = job_claim(kind="discogs_sync", params={"requested_by": "test"})
+    assert created and job.pk != stopped.pk and job.checkpoint == {"next_page": 4}
+    assert Job.objects.get(pk=job.pk).checkpoint == {"next_page": 4}
+    assert Job.objects.get(pk=stopped.pk).checkpoint == {}  # handed over once, never resumed twice
+    again, created_again = job_claim(kind="discogs_sync")
+    assert (again.pk, created_again) == (job.pk, False)
+
+
+def test_a_requested_job_is_queued_once_and_a_worker_runs_only_a_waiting_one(django_capture_on_commit_callbacks,
+                                                                             monkeypatch):
+    from core.services import jobs
+
+    queued = []
+    monkeypatch.setattr(jobs, "async_task", lambda task, job_id, **kw: queued.append((task, job_id)))
+    with django_capture_on_commit_callbacks(execute=True):
+        job, created = jobs.job_request(kind="lastfm_backfill", task="tracker.tasks.lastfm_backfill_task")
+        same, created_again = jobs.job_request(kind="lastfm_backfill", task="tracker.tasks.lastfm_backfill_task")
+    assert created and not created_again and same.pk == job.pk
+    assert queued == [("tracker.tasks.lastfm_backfill_task", job.pk)]
+    assert jobs.job_to_run(job_id=job.pk, kind="lastfm_backfill") == job
+    assert jobs.job_to_run(job_id=job.pk, kind="discogs_sync") is None
+    jobs.job_finish(job=job, message="done", result={"pages": 3})
+    assert jobs.job_to_run(job_id=job.pk, kind="lastfm_backfill") is None
+    assert Job.objects.get(pk=job.pk).result == {"pages": 3}

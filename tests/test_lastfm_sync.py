@@ -9,7 +9,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from core.models import Job
-from core.services.jobs import job_create, job_resumable
+from core.resilience import ServiceError
+from core.services.jobs import job_cancel, job_create, job_resumable
 from tests.fakes.lastfm_history import FakeLastfmHistory, FakePlay
 from tracker.models import Scrobble, TrackerState
 from tracker.services.lastfm import (
@@ -270,4 +271,23 @@ def test_a_waiting_backfill_says_so_on_its_job_and_honours_retry_after(history, 
     waits_with_messages = [(s, m) for s, m in seen if "trying again" in m]
     assert waits_with_messages and waits_with_messages[0][0] >= 30
     assert "Page 2" in waits_with_messages[0][1]
+    assert Scrobble.objects.count() == 1000
+
+
+def test_the_command_resumes_a_backfill_the_button_started_and_refuses_while_one_is_live(history, fake_services,
+                                                                                        advancing_sleeps):
+    """The settings button and `lastfm_sync --backfill` claim the same job: no second run, same checkpoint."""
+    history.fail_page(3, code=29, times=99)
+    job = job_create(kind=BACKFILL_KIND)
+    with pytest.raises(ServiceError):
+        lastfm_backfill(job=job)
+    history.fail_page(3, code=29, times=0)
+    history._errors.clear()
+    live = job_create(kind=BACKFILL_KIND)  # as if the button had just queued one
+    with pytest.raises(CommandError, match=f"already running \\(job #{live.pk}"):
+        call_command("lastfm_sync", "--backfill")
+    job_cancel(job=live)
+    call_command("lastfm_sync", "--backfill")
+    resumed = Job.objects.filter(kind=BACKFILL_KIND).order_by("-pk").first()
+    assert resumed.status == Job.Status.SUCCEEDED and resumed.params == {"requested_by": "command"}
     assert Scrobble.objects.count() == 1000

@@ -1,10 +1,10 @@
 """django-q2 tasks of the tracker: thin callers of its services."""
 
 from catalog.services.collection_link import collection_link
-from core.models import Job
 from core.resilience.errors import ServiceError
+from core.services.jobs import job_to_run
 from tracker.services.album_plays import album_play_stats_refresh
-from tracker.services.lastfm import lastfm_backfill, lastfm_poll
+from tracker.services.lastfm import BACKFILL_KIND, lastfm_backfill, lastfm_poll
 
 
 def lastfm_poll_task() -> str:
@@ -12,7 +12,9 @@ def lastfm_poll_task() -> str:
 
 
 def lastfm_backfill_task(job_id: int) -> str:
-    job = Job.objects.get(pk=job_id)
+    job = job_to_run(job_id=job_id, kind=BACKFILL_KIND)
+    if job is None:
+        return f"job {job_id} is not waiting to run"
     try:
         lastfm_backfill(job=job)
     except ServiceError:

@@ -31,7 +31,7 @@ from core.clients.discogs import (
 )
 from core.models import Job
 from core.resilience import AuthFailed, NotConfigured, NotFound, ServiceError
-from core.services.jobs import job_active, job_create, job_enqueue, job_fail, job_finish, job_progress, job_resumable, job_start
+from core.services.jobs import job_claim, job_fail, job_finish, job_progress, job_request, job_start
 
 JOB_KIND = "discogs_sync"
 # A checkpoint older than this starts a fresh pass: the collection has moved on too much.
@@ -68,32 +68,20 @@ class DiscogsSyncResult:
         return text
 
 
-def discogs_sync_start(*, params: dict | None = None) -> tuple[Job, bool]:
-    """The active Discogs sync if there is one, else a new pending job: `(job, created)`."""
-    active = job_active(kind=JOB_KIND)
-    if active is not None:
-        return active, False
-    return job_create(kind=JOB_KIND, params=params or {}), True
+def discogs_sync_start(*, requested_by: str) -> tuple[Job, bool]:
+    """What the command and the schedule do before running the sync themselves: `(job, created)`,
+    the sync already running, or a new one resuming a stopped one's checkpoint."""
+    return job_claim(kind=JOB_KIND, params={"requested_by": requested_by})
 
 
 def discogs_sync_queue(*, requested_by: str) -> tuple[Job, bool]:
     """What the button and the API do: a new sync handed to a worker, or the one running."""
-    job, created = discogs_sync_start(params={"requested_by": requested_by})
-    if created:
-        job_enqueue(job=job, task="catalog.tasks.discogs_sync_task")
-    return job, created
+    return job_request(kind=JOB_KIND, task="catalog.tasks.discogs_sync_task", params={"requested_by": requested_by})
 
 
 def _resume_point(job: Job, *, per_page: int) -> dict:
-    """The checkpoint to continue from: this job's own, or the newest unfinished sync's."""
+    """The job's checkpoint (its own, or the one it took over), if still worth continuing from."""
     checkpoint = dict(job.checkpoint or {})
-    if not checkpoint:
-        previous = job_resumable(kind=JOB_KIND)
-        if previous is not None and previous.pk != job.pk:
-            checkpoint = dict(previous.checkpoint)
-            with transaction.atomic():  # handed over, never lost: if this run fails at once, it still holds it
-                Job.objects.filter(pk=job.pk).update(checkpoint=checkpoint)
-                Job.objects.filter(pk=previous.pk).update(checkpoint={})
     started = parse_datetime(checkpoint.get("pass_started_at") or "")
     if (not started or checkpoint.get("per_page") != per_page or timezone.now() - started > RESUME_WITHIN
             or int(checkpoint.get("next_page") or 0) < 2):
@@ -122,7 +110,10 @@ def discogs_sync(
 
     `on_page(result, items_total)` is called after each stored page (the command prints it).
     """
-    job = job or job_create(kind=JOB_KIND)
+    if job is None:
+        job, created = discogs_sync_start(requested_by="service")
+        if not created:
+            raise DiscogsSyncError(f"A Discogs sync is already running (job {job.pk}).")
     checkpoint = _resume_point(job, per_page=per_page)
     result = DiscogsSyncResult(job_id=job.pk)
     page = int(checkpoint.get("next_page") or 1)

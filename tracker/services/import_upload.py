@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from core.models import Job
-from core.services.jobs import job_create, job_enqueue, job_fail, job_finish, job_progress, job_start
+from core.services.jobs import job_create, job_enqueue, job_fail, job_finish, job_progress, job_start, job_to_run
 from tracker.importers import FORMAT_CHOICES, ImportFileError, detect_format, passed_over_reason
 from tracker.services.history_import import HEAD_CHARS, ImportReport, history_import
 
@@ -89,15 +89,15 @@ def import_upload_start(*, files: list[UploadedFile], format: str = "auto") -> J
         shutil.rmtree(folder, ignore_errors=True)
         job_fail(job=job, error=f"Could not store the upload under the data folder: {error.strerror or error}")
         raise UploadRejected("Could not store the upload under the data folder; nothing was imported.") from error
-    job.params["folder"] = folder.name
-    job.save(update_fields=["params", "updated_at"])
     return job_enqueue(job=job, task="tracker.tasks_imports.import_upload_task")
 
 
 def import_upload_run(*, job_id: int) -> str:
     """Import the files stored for job `job_id`, recording progress and each file's outcome."""
-    job = Job.objects.get(pk=job_id)
-    folder = uploads_folder() / job.params.get("folder", f"import-{job.pk}")
+    job = job_to_run(job_id=job_id, kind=IMPORT_KIND)
+    if job is None:
+        return f"job {job_id} is not waiting to run"
+    folder = uploads_folder() / f"import-{job.pk}"
     if not folder.is_dir():
         job_fail(job=job, error="The uploaded files are gone from the data folder; upload them again.")
         return job.message
@@ -117,13 +117,12 @@ def import_upload_run(*, job_id: int) -> str:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     results = [_file_result(outcome, folder) for outcome in report.files]
-    job.result = {"files": [_result_to_json(r) for r in results]}
-    job.done = report.total.added + report.total.already_present + report.total.rejected
-    job.save(update_fields=["result", "done", "updated_at"])
+    outcome = {"result": {"files": [_result_to_json(r) for r in results]},
+               "done": report.total.added + report.total.already_present + report.total.rejected}
     summary = _summary(report)
     if report.failed and not any(r.added or r.already_present for r in results):
-        return job_fail(job=job, error=summary).message
-    return job_finish(job=job, message=summary).message
+        return job_fail(job=job, error=summary, **outcome).message
+    return job_finish(job=job, message=summary, **outcome).message
 
 
 def import_file_results(*, job: Job) -> list[FileResult]:

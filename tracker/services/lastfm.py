@@ -26,7 +26,7 @@ from core.normalize import name_key, title_key
 from core.resilience import clock
 from core.resilience.errors import AuthFailed, NotConfigured, NotFound, ServiceError
 from core.resilience.services import service_configured, service_missing_settings
-from core.services.jobs import job_active, job_create, job_enqueue, job_fail, job_finish, job_progress, job_resumable, job_start
+from core.services.jobs import job_claim, job_fail, job_finish, job_progress, job_request, job_start
 from tracker.models import Scrobble, TrackerState
 from tracker.selectors.tracker_status import BACKFILL_KIND
 from tracker.services.ingest import IngestResult, Play, catalog_figures_refresh, scrobble_ingest, track_resolve
@@ -173,19 +173,16 @@ def lastfm_loved_sync() -> int:
 
 
 # --- backfill -----------------------------------------------------------------------------
-def lastfm_backfill_start() -> Job:
-    """The running backfill, or a new one (resuming a stopped one's checkpoint), queued for a worker."""
-    active = job_active(kind=BACKFILL_KIND)
-    if active:
-        return active
-    job = job_resumable(kind=BACKFILL_KIND)
-    if job:
-        job.status, job.error, job.finished_at = Job.Status.PENDING, "", None
-        job.message = "Waiting for a worker to resume…"
-        job.save(update_fields=["status", "error", "finished_at", "message", "updated_at"])
-    else:
-        job = job_create(kind=BACKFILL_KIND)
-    return job_enqueue(job=job, task="tracker.tasks.lastfm_backfill_task")
+def lastfm_backfill_start(*, requested_by: str = "settings") -> Job:
+    """What the button and the API do: the running backfill, or a new one (resuming a stopped
+    one's checkpoint) handed to a worker."""
+    return job_request(kind=BACKFILL_KIND, task="tracker.tasks.lastfm_backfill_task",
+                       params={"requested_by": requested_by})[0]
+
+
+def lastfm_backfill_claim(*, requested_by: str) -> tuple[Job, bool]:
+    """What the command does before running the backfill itself: `(job, created)` as `job_claim`."""
+    return job_claim(kind=BACKFILL_KIND, params={"requested_by": requested_by})
 
 
 def lastfm_backfill(*, job: Job, on_page: Callable[[Job], None] | None = None) -> IngestResult:

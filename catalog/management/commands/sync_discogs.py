@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["tracklists"] < 0:
             raise CommandError("--tracklists must be 0 or more")
-        job, created = discogs_sync_start(params={"requested_by": "command"})
+        job, created = discogs_sync_start(requested_by="command")
         if not created:
             raise CommandError(f"a Discogs sync is already running (job {job.pk}); wait for it to finish")
 

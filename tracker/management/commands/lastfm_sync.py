@@ -1,9 +1,10 @@
+"""`manage.py lastfm_sync [--backfill]`: poll Last.fm now, or back-fill the whole history."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from core.resilience.errors import ServiceError
-from core.models import Job
-from core.services.jobs import job_active, job_cancel, job_create, job_resumable
-from tracker.services.lastfm import BACKFILL_KIND, lastfm_backfill, lastfm_configured, lastfm_poll
+from core.services.jobs import job_cancel
+from tracker.services.lastfm import lastfm_backfill, lastfm_backfill_claim, lastfm_configured, lastfm_poll
 
 
 class Command(BaseCommand):
@@ -21,10 +22,9 @@ class Command(BaseCommand):
                 raise CommandError(f"Last.fm poll {outcome}")
             self.stdout.write(f"Last.fm poll: {outcome}")
             return
-        active = job_active(kind=BACKFILL_KIND)
-        if active and active.status == Job.Status.RUNNING:
-            raise CommandError(f"A backfill is already running (job #{active.pk}, {active.message}).")
-        job = active or job_resumable(kind=BACKFILL_KIND) or job_create(kind=BACKFILL_KIND)
+        job, created = lastfm_backfill_claim(requested_by="command")
+        if not created:
+            raise CommandError(f"A backfill is already running (job #{job.pk}, {job.message}).")
         if job.checkpoint:
             self.stderr.write(f"Resuming after page {job.checkpoint.get('page')} of {job.checkpoint.get('pages')}.")
         try:
