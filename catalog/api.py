@@ -8,7 +8,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from catalog.selectors.collection import SORTS, collection_artists, collection_filters_parse, owned_albums
 from catalog.services.discogs_sync import discogs_sync_queue
-from core.resilience.services import service_configured
+from core.resilience.services import service_not_configured
 
 router = Router(tags=["collection"])
 
@@ -110,8 +110,8 @@ def collection_artist_list(request, q: str = "", sort: str = "name"):
 @router.post("/services/discogs/sync", response={202: SyncOut, 503: Error}, tags=["services"],
              summary="Start a Discogs collection sync (or return the one running)")
 def discogs_sync_start_api(request):
-    if not service_configured(service="discogs"):
-        return Status(503, {"detail": "Discogs is not configured: set DISCOGS_USERNAME and DISCOGS_TOKEN."})
+    if (unconfigured := service_not_configured(service="discogs")) is not None:
+        return Status(503, {"detail": f"{unconfigured}."})
     job, created = discogs_sync_queue(requested_by="api")
     return Status(202, {"job_id": job.pk, "status": job.status, "created": created,
                         "progress_url": reverse("api:job_detail", args=[job.pk])})

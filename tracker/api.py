@@ -7,6 +7,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from catalog.models import Album, Artist, Track
+from core.resilience.services import service_not_configured
 from tracker.selectors import journal as journal_selectors
 from tracker.selectors import timeline as timeline_selectors
 from tracker.selectors.tracker_status import TrackerStatus, tracker_status
@@ -174,8 +175,8 @@ def tracker_status_get(request):
 
 
 def _tracker_switch(enabled: bool) -> dict:
-    if enabled and not tracker_status(with_backfill=False).configured:
-        raise HttpError(409, "Last.fm is not configured: set LASTFM_USERNAME and LASTFM_API_KEY")
+    if enabled and (unconfigured := service_not_configured(service="lastfm")) is not None:
+        raise HttpError(409, str(unconfigured))
     tracker_set(enabled=enabled)
     return _status_out(tracker_status())
 

@@ -91,7 +91,7 @@ def _resume_point(job: Job, *, per_page: int) -> dict:
 
 def _explain(exc: ServiceError, *, page: int) -> str:
     if isinstance(exc, NotConfigured):
-        return f"Discogs is not configured: set {', '.join(exc.missing)}."
+        return f"{exc.message}."
     if isinstance(exc, AuthFailed):
         return "Discogs refused the token (HTTP 401): check DISCOGS_TOKEN. Nothing was changed."
     if isinstance(exc, NotFound) and page <= 1:

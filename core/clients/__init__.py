@@ -2,6 +2,7 @@
 
 One module per service: lastfm (pylast), spotify (spotipy), discogs (discogs_client),
 wikidata and apify (requests), ai (openai, any compatible endpoint). Each offers the
-library object (`<service>_client()`), a few typed helpers returning plain data, and a
-`check_connection()` used by the settings page's "test connection" button.
+library object (`<service>_client()`) and a few typed helpers returning plain data;
+checks.py holds each service's "test connection" call, named by its `ServiceSpec`
+(core.resilience.services), the one registry entry of each service.
 """

@@ -9,9 +9,8 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from core.resilience.errors import NotConfigured
 from core.resilience.redact import install_log_redaction
-from core.resilience.services import service_missing_settings, service_timeout
+from core.resilience.services import service_not_configured, service_timeout
 
 T = TypeVar("T")
 _clients: dict[tuple[str, str], object] = {}
@@ -26,9 +25,9 @@ def user_agent() -> str:
 
 
 def require_configured(*, service: str) -> None:
-    missing = service_missing_settings(service=service)
-    if missing:
-        raise NotConfigured(service, missing)
+    error = service_not_configured(service=service)
+    if error is not None:
+        raise error
 
 
 def client_cached(*, service: str, settings_used: tuple[str, ...], build: Callable[[], T]) -> T:

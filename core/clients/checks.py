@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.module_loading import import_string
 
 from core.resilience import (
     AuthFailed,
@@ -27,15 +28,6 @@ logger = logging.getLogger("core.clients")
 
 WIKIDATA_ASK = "ASK { wd:Q44190 wdt:P31 wd:Q215380 }"  # is Radiohead a musical group?
 
-CREDENTIALS = {
-    "lastfm": ("API key", "LASTFM_API_KEY"),
-    "spotify": ("client credentials", "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET"),
-    "discogs": ("token", "DISCOGS_TOKEN"),
-    "wikidata": ("request", "WIKIDATA_SPARQL_URL"),
-    "apify": ("token", "APIFY_TOKEN"),
-    "ai": ("API key", "AI_API_KEY"),
-}
-
 
 @dataclass(frozen=True)
 class ConnectionCheck:
@@ -46,9 +38,10 @@ class ConnectionCheck:
 
 def connection_check(*, service: str) -> ConnectionCheck:
     """Make one cheap call to `service`; never raises."""
-    label = service_get(service=service).label
+    spec = service_get(service=service)
+    label = spec.label
     try:
-        return ConnectionCheck(service, True, f"{label}: {_CHECKS[service]()}")
+        return ConnectionCheck(service, True, f"{label}: {import_string(spec.check)()}")
     except ServiceError as error:
         return ConnectionCheck(service, False, f"{label}: {_explain(service, error)}")
     except Exception as exc:  # a connection test must answer, whatever broke
@@ -56,14 +49,14 @@ def connection_check(*, service: str) -> ConnectionCheck:
         return ConnectionCheck(service, False, f"{label}: unexpected error ({exc.__class__.__name__}); see the logs")
 
 
-def _check_lastfm() -> str:
+def lastfm_check() -> str:
     from core.clients.lastfm import lastfm_user_info
 
     info = lastfm_user_info(retries=0)
     return f"user `{info['name'] or settings.LASTFM_USERNAME}` found, {intcomma(info['playcount'])} scrobbles"
 
 
-def _check_spotify() -> str:
+def spotify_check() -> str:
     from core.clients.spotify import spotify_search, spotify_token_check
 
     spotify_token_check()
@@ -72,7 +65,7 @@ def _check_spotify() -> str:
     return f"token granted, search works{found}"
 
 
-def _check_discogs() -> str:
+def discogs_check() -> str:
     from core.clients.discogs import discogs_identity, discogs_user
 
     identity = discogs_identity(retries=0)
@@ -83,14 +76,14 @@ def _check_discogs() -> str:
     return f"{owner}, {intcomma(user['num_collection'] or 0)} records in the collection"
 
 
-def _check_wikidata() -> str:
+def wikidata_check() -> str:
     from core.clients.wikidata import wikidata_ask
 
     wikidata_ask(query=WIKIDATA_ASK, retries=0)
     return "SPARQL endpoint answered"
 
 
-def _check_apify() -> str:
+def apify_check() -> str:
     from core.clients.apify import apify_me
 
     account = apify_me(retries=0)
@@ -98,7 +91,7 @@ def _check_apify() -> str:
     return f"token works for account `{account['username']}`{plan}"
 
 
-def _check_ai() -> str:
+def ai_check() -> str:
     from core.clients.ai import ai_models
 
     models = ai_models(retries=0)
@@ -108,13 +101,10 @@ def _check_ai() -> str:
             "— check AI_MODEL")
 
 
-_CHECKS = {"lastfm": _check_lastfm, "spotify": _check_spotify, "discogs": _check_discogs,
-           "wikidata": _check_wikidata, "apify": _check_apify, "ai": _check_ai}
-
 
 def _explain(service: str, error: ServiceError) -> str:
-    what, variables = CREDENTIALS[service]
-    url_setting = service_get(service=service).base_url_setting
+    spec = service_get(service=service)
+    what, variables, url_setting = spec.credential, spec.credential_settings, spec.base_url_setting
     if isinstance(error, NotConfigured):
         return f"not configured — set {', '.join(error.missing)}"
     if isinstance(error, AuthFailed):
@@ -122,10 +112,8 @@ def _explain(service: str, error: ServiceError) -> str:
     if isinstance(error, Forbidden):
         return f"access refused (HTTP 403) — the {what} works but lacks permission"
     if isinstance(error, NotFound):
-        if service == "lastfm":
-            return f"user `{settings.LASTFM_USERNAME}` not found — check LASTFM_USERNAME"
-        if service == "discogs":
-            return f"user `{settings.DISCOGS_USERNAME}` not found — check DISCOGS_USERNAME"
+        if spec.user_setting:
+            return f"user `{getattr(settings, spec.user_setting)}` not found — check {spec.user_setting}"
         return f"nothing answers at that address — check {url_setting}"
     if isinstance(error, CircuitOpen):
         if error.retry_after:

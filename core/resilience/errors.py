@@ -1,8 +1,9 @@
 """What can go wrong with an outside call, in words a caller (and a user) can act on.
 
 `classify()` turns whatever the client library raised into one `ServiceError` subclass
-with a status, a Retry-After and whether trying again could help. Libraries are only
-inspected when already imported, so this module costs nothing at import time.
+with a status, a Retry-After and whether trying again could help; each service's
+`ServiceSpec` names the classifiers of its library. Libraries are only inspected when
+already imported, so this module costs nothing at import time.
 """
 
 import json
@@ -32,8 +33,9 @@ class ServiceError(Exception):
 class NotConfigured(ServiceError):
     """A required setting is empty; `missing` names it (never its value)."""
 
-    def __init__(self, service: str, missing: list[str]):
-        super().__init__(service, f"{service} is not configured: set {', '.join(missing)}")
+    def __init__(self, service: str, missing: list[str], *, label: str = ""):
+        names = ", ".join(missing[:-1]) + f" and {missing[-1]}" if len(missing) > 1 else "".join(missing)
+        super().__init__(service, f"{label or service} is not configured: set {names}")
         self.missing = missing
 
 
@@ -136,13 +138,17 @@ def error_for_status(*, service: str, status: int, detail: str, retry_after: flo
     return cls(service, detail or f"HTTP {status}", status=status, retry_after=retry_after)
 
 
-def classify(*, service: str, exc: BaseException) -> ServiceError | None:
-    """The `ServiceError` for what a library raised, or None when it is not an outside failure."""
+def classify(*, service: str, exc: BaseException, classifiers: tuple = ()) -> ServiceError | None:
+    """The `ServiceError` for what a library raised, or None when it is not an outside failure.
+
+    `classifiers` are the service's own library's (its `ServiceSpec`); HTTP and network errors
+    of requests and httpx2, which every client uses underneath, are always understood.
+    """
     if isinstance(exc, ServiceError):
         return exc
     if isinstance(exc, HttpStatusError):
         return error_for_status(service=service, status=exc.status, detail=str(exc), retry_after=exc.retry_after)
-    for classifier in (_from_pylast, _from_spotipy, _from_discogs, _from_openai, _from_requests, _from_httpx):
+    for classifier in (*classifiers, from_requests, from_httpx):
         found = classifier(service, exc)
         if found is not None:
             return found
@@ -157,7 +163,7 @@ def _loaded(module: str):
     return sys.modules.get(module)
 
 
-def _from_pylast(service: str, exc: BaseException) -> ServiceError | None:
+def from_pylast(service: str, exc: BaseException) -> ServiceError | None:
     pylast = _loaded("pylast")
     if pylast is None or not isinstance(exc, pylast.PyLastError):
         return None
@@ -176,7 +182,7 @@ def _from_pylast(service: str, exc: BaseException) -> ServiceError | None:
     return BadResponse(service, f"Last.fm client error: {exc.__class__.__name__}")
 
 
-def _from_spotipy(service: str, exc: BaseException) -> ServiceError | None:
+def from_spotipy(service: str, exc: BaseException) -> ServiceError | None:
     spotipy_exceptions = _loaded("spotipy.exceptions")
     if spotipy_exceptions is None:
         return None
@@ -192,7 +198,7 @@ def _from_spotipy(service: str, exc: BaseException) -> ServiceError | None:
     return None
 
 
-def _from_discogs(service: str, exc: BaseException) -> ServiceError | None:
+def from_discogs(service: str, exc: BaseException) -> ServiceError | None:
     discogs_exceptions = _loaded("discogs_client.exceptions")
     if discogs_exceptions is None:
         return None
@@ -205,7 +211,7 @@ def _from_discogs(service: str, exc: BaseException) -> ServiceError | None:
     return None
 
 
-def _from_openai(service: str, exc: BaseException) -> ServiceError | None:
+def from_openai(service: str, exc: BaseException) -> ServiceError | None:
     openai = _loaded("openai")
     if openai is None or not isinstance(exc, openai.OpenAIError):
         return None
@@ -219,7 +225,7 @@ def _from_openai(service: str, exc: BaseException) -> ServiceError | None:
     return None
 
 
-def _from_requests(service: str, exc: BaseException) -> ServiceError | None:
+def from_requests(service: str, exc: BaseException) -> ServiceError | None:
     requests = _loaded("requests")
     if requests is None or not isinstance(exc, requests.RequestException):
         return None
@@ -234,7 +240,7 @@ def _from_requests(service: str, exc: BaseException) -> ServiceError | None:
     return Unavailable(service, f"network error: {exc.__class__.__name__}")
 
 
-def _from_httpx(service: str, exc: BaseException) -> ServiceError | None:
+def from_httpx(service: str, exc: BaseException) -> ServiceError | None:
     httpx2 = _loaded("httpx2")
     if httpx2 is None or not isinstance(exc, httpx2.HTTPError):
         return None

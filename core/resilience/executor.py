@@ -21,11 +21,11 @@ from core.resilience.breaker import (
     breaker_record_success,
     breaker_release_trial,
 )
-from core.resilience.errors import CircuitOpen, ServiceError, classify
+from core.resilience.errors import CircuitOpen, ServiceError
 from core.resilience.metrics import metrics_record
 from core.resilience.politeness import polite_slot
 from core.resilience.redact import install_log_redaction, redact
-from core.resilience.services import backoff_factor, cache_ttl, max_retries, service_get, service_timeout
+from core.resilience.services import backoff_factor, cache_ttl, classify, max_retries, service_get, service_timeout
 
 logger = logging.getLogger("core.resilience")
 T = TypeVar("T")
@@ -64,7 +64,10 @@ def resilient_call(
     is safe to show; exceptions that are not outside failures (our bugs) pass unchanged.
     """
     install_log_redaction()
-    label = service_get(service=service).label
+    spec = service_get(service=service)
+    if cache_key is not None and ttl_kind not in (*spec.cache_kinds, "default"):
+        raise ValueError(f"{spec.label} caches no {ttl_kind!r} answers; add the kind to its ServiceSpec")
+    label = spec.label
     caller = caller or label
     what = what or "request"
 

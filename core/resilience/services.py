@@ -1,39 +1,62 @@
-"""The outside services we talk to and the policy each one gets.
+"""The outside services we talk to (one `ServiceSpec` each) and the policy each one gets.
 
 Everything here is read from settings at call time (never at import), so tests and a
 changed `.env` take effect without a restart of the module.
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 
+from core.resilience import errors
+from core.resilience.errors import NotConfigured, ServiceError
+
 
 @dataclass(frozen=True)
-class Service:
+class ServiceSpec:
+    """Everything the app knows about one outside service; add a service here and nowhere else."""
+
     id: str
     label: str
     required: tuple[str, ...]  # settings that must be non-empty for the service to work
     secrets: tuple[str, ...]  # settings whose values must never be shown or logged
     base_url_setting: str
+    credential: str  # what its credential is called in a message ("API key", "token")
+    credential_settings: str  # where that credential is set
+    check: str  # dotted path of its "test connection" call: returns a plain-words success
+    classifiers: tuple[Callable[[str, BaseException], ServiceError | None], ...] = ()  # its library's errors
+    cache_kinds: tuple[str, ...] = ()  # kinds of its answers the read-through cache keeps (TTL_DEFAULTS)
+    user_setting: str = ""  # the account whose data is read, named when the service does not know it
     default_rate: str = ""  # "5/s", "60/m": politeness, shared by every process
     default_concurrency: int = 0  # 0 = no limit
 
 
-SERVICES: dict[str, Service] = {
+SERVICES: dict[str, ServiceSpec] = {
     s.id: s
     for s in (
-        Service("lastfm", "Last.fm", ("LASTFM_API_KEY", "LASTFM_USERNAME"), ("LASTFM_API_KEY", "LASTFM_API_SECRET"),
-                "LASTFM_API_URL", default_rate="5/s"),
-        Service("spotify", "Spotify", ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET"), ("SPOTIFY_CLIENT_SECRET",),
-                "SPOTIFY_API_URL"),
-        Service("discogs", "Discogs", ("DISCOGS_TOKEN", "DISCOGS_USERNAME"), ("DISCOGS_TOKEN",),
-                "DISCOGS_API_URL", default_rate="60/m"),
-        Service("wikidata", "Wikidata", (), (), "WIKIDATA_SPARQL_URL", default_concurrency=1),
-        Service("apify", "Apify (monthly listeners)", ("APIFY_TOKEN",), ("APIFY_TOKEN",),
-                "APIFY_API_URL", default_concurrency=5),
-        Service("ai", "AI notes", ("AI_API_KEY", "AI_BASE_URL", "AI_MODEL"), ("AI_API_KEY",), "AI_BASE_URL"),
+        ServiceSpec("lastfm", "Last.fm", ("LASTFM_API_KEY", "LASTFM_USERNAME"), ("LASTFM_API_KEY", "LASTFM_API_SECRET"),
+                    "LASTFM_API_URL", "API key", "LASTFM_API_KEY", "core.clients.checks.lastfm_check",
+                    classifiers=(errors.from_pylast,), cache_kinds=("artist", "similar", "tags"),
+                    user_setting="LASTFM_USERNAME", default_rate="5/s"),
+        ServiceSpec("spotify", "Spotify", ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET"), ("SPOTIFY_CLIENT_SECRET",),
+                    "SPOTIFY_API_URL", "client credentials", "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET",
+                    "core.clients.checks.spotify_check", classifiers=(errors.from_spotipy,),
+                    cache_kinds=("search", "artist", "album")),
+        ServiceSpec("discogs", "Discogs", ("DISCOGS_TOKEN", "DISCOGS_USERNAME"), ("DISCOGS_TOKEN",),
+                    "DISCOGS_API_URL", "token", "DISCOGS_TOKEN", "core.clients.checks.discogs_check",
+                    classifiers=(errors.from_discogs,), cache_kinds=("album",), user_setting="DISCOGS_USERNAME",
+                    default_rate="60/m"),
+        ServiceSpec("wikidata", "Wikidata", (), (), "WIKIDATA_SPARQL_URL", "request", "WIKIDATA_SPARQL_URL",
+                    "core.clients.checks.wikidata_check", cache_kinds=("management", "labels"),
+                    default_concurrency=1),
+        ServiceSpec("apify", "Apify (monthly listeners)", ("APIFY_TOKEN",), ("APIFY_TOKEN",), "APIFY_API_URL",
+                    "token", "APIFY_TOKEN", "core.clients.checks.apify_check", cache_kinds=("monthly_listeners",),
+                    default_concurrency=5),
+        ServiceSpec("ai", "AI notes", ("AI_API_KEY", "AI_BASE_URL", "AI_MODEL"), ("AI_API_KEY",), "AI_BASE_URL",
+                    "API key", "AI_API_KEY", "core.clients.checks.ai_check", classifiers=(errors.from_openai,),
+                    cache_kinds=("ai",)),
     )
 }
 
@@ -54,7 +77,7 @@ TTL_DEFAULTS: dict[str, int] = {
 }
 
 
-def service_get(*, service: str) -> Service:
+def service_get(*, service: str) -> ServiceSpec:
     try:
         return SERVICES[service]
     except KeyError:
@@ -68,6 +91,19 @@ def service_missing_settings(*, service: str) -> list[str]:
 
 def service_configured(*, service: str) -> bool:
     return not service_missing_settings(service=service)
+
+
+def service_not_configured(*, service: str) -> NotConfigured | None:
+    """The error to raise or show ("Last.fm is not configured: set LASTFM_API_KEY") while settings
+    are missing; None once the service is configured."""
+    missing = service_missing_settings(service=service)
+    return NotConfigured(service, missing, label=service_get(service=service).label) if missing else None
+
+
+def classify(*, service: str, exc: BaseException) -> ServiceError | None:
+    """The `ServiceError` for what this service's client raised, or None when it is not an outside
+    failure: its own library's errors first, then those of HTTP and the network."""
+    return errors.classify(exc=exc, service=service, classifiers=service_get(service=service).classifiers)
 
 
 def service_timeout(*, service: str) -> float:

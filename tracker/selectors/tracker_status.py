@@ -10,7 +10,7 @@ from core.models import Job
 from core.services.jobs import job_active
 from tracker.models import TrackerState
 from tracker.selectors.dashboard import now_playing, tracker_state
-from core.resilience.services import service_configured
+from core.resilience.services import service_configured, service_missing_settings
 
 BACKFILL_KIND = "lastfm_backfill"  # the core.Job kind of the Last.fm backfill
 
@@ -30,7 +30,7 @@ class TrackerStatus:
 
     @property
     def missing_settings(self) -> list[str]:
-        return [name for name in ("LASTFM_USERNAME", "LASTFM_API_KEY") if not getattr(settings, name, "")]
+        return service_missing_settings(service="lastfm")
 
 
 def tracker_status(*, with_backfill: bool = True) -> TrackerStatus:

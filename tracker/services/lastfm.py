@@ -25,7 +25,7 @@ from core.models import Job
 from core.normalize import name_key, title_key
 from core.resilience import clock
 from core.resilience.errors import AuthFailed, NotConfigured, NotFound, ServiceError
-from core.resilience.services import service_configured, service_missing_settings
+from core.resilience.services import service_configured, service_not_configured
 from core.services.jobs import job_claim, job_fail, job_finish, job_progress, job_request, job_start
 from tracker.models import Scrobble, TrackerState
 from tracker.selectors.tracker_status import BACKFILL_KIND
@@ -64,8 +64,8 @@ def lastfm_poll(*, force: bool = False) -> str:
     Called every minute by the schedule; does nothing until the interval has passed
     (unless `force`), when polling is off, or when Last.fm is not configured.
     """
-    if not lastfm_configured():
-        return "Last.fm is not configured (set LASTFM_USERNAME and LASTFM_API_KEY)"
+    if (unconfigured := service_not_configured(service="lastfm")) is not None:
+        return str(unconfigured)
     state = TrackerState.load()
     now = timezone.now()
     if not force:
@@ -187,11 +187,10 @@ def lastfm_backfill_claim(*, requested_by: str) -> tuple[Job, bool]:
 
 def lastfm_backfill(*, job: Job, on_page: Callable[[Job], None] | None = None) -> IngestResult:
     """Fetch every page of the user's history into the journal, resuming from the job's checkpoint."""
-    missing = service_missing_settings(service="lastfm")
-    if missing:
-        error = NotConfigured("lastfm", missing)
-        job_fail(job=job, error=str(error))
-        raise error
+    unconfigured = service_not_configured(service="lastfm")
+    if unconfigured is not None:
+        job_fail(job=job, error=str(unconfigured))
+        raise unconfigured
     checkpoint = dict(job.checkpoint or {})
     anchor = checkpoint.get("to") or int(timezone.now().timestamp())
     page = checkpoint.get("page", 0) + 1

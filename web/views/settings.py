@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.clients.checks import connection_check
 from core.models import ApiToken, Job
-from core.resilience.services import SERVICES, service_configured
+from core.resilience.services import SERVICES, service_configured, service_not_configured
 from tracker.selectors.tracker_status import tracker_status
 from tracker.services.import_upload import IMPORT_KIND, UploadRejected, import_upload_start, upload_max_bytes
 from tracker.services.lastfm import lastfm_backfill_start, tracker_set
@@ -84,8 +84,8 @@ def _back_to_settings(request, section: str, *, notice: str = "", error: str = "
 @require_POST
 def tracker_update(request):
     """Switch Last.fm polling on or off and set its interval (tracker_set)."""
-    if not tracker_status(with_backfill=False).configured:
-        error = "Last.fm is not configured: set LASTFM_USERNAME and LASTFM_API_KEY first."
+    if (unconfigured := service_not_configured(service="lastfm")) is not None:
+        error = f"{unconfigured} first."
         return _tracker_panel(request, error=error) if request.htmx else _back_to_settings(request, "tracker", error=error)
     interval = request.POST.get("interval_seconds", "").strip()
     if interval and not interval.isdigit():
@@ -99,8 +99,8 @@ def tracker_update(request):
 @require_POST
 def tracker_backfill(request):
     """Start (or show the running) full-history backfill; answers its progress bar."""
-    if not tracker_status(with_backfill=False).configured:
-        error = "Last.fm is not configured: set LASTFM_USERNAME and LASTFM_API_KEY first."
+    if (unconfigured := service_not_configured(service="lastfm")) is not None:
+        error = f"{unconfigured} first."
         if request.htmx:
             return render(request, "tracker/partials/form_error.html", {"error": error})
         return _back_to_settings(request, "tracker", error=error)

@@ -3,8 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.resilience.errors import ServiceError
+from core.resilience.services import service_not_configured
 from core.services.jobs import job_cancel
-from tracker.services.lastfm import lastfm_backfill, lastfm_backfill_claim, lastfm_configured, lastfm_poll
+from tracker.services.lastfm import lastfm_backfill, lastfm_backfill_claim, lastfm_poll
 
 
 class Command(BaseCommand):
@@ -14,8 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--backfill", action="store_true", help="Fetch every page of the history.")
 
     def handle(self, *args, backfill=False, **options):
-        if not lastfm_configured():
-            raise CommandError("Last.fm is not configured: set LASTFM_USERNAME and LASTFM_API_KEY.")
+        if (unconfigured := service_not_configured(service="lastfm")) is not None:
+            raise CommandError(f"{unconfigured}.")
         if not backfill:
             outcome = lastfm_poll(force=True)
             if outcome.startswith("failed"):
