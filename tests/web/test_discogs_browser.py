@@ -9,7 +9,7 @@ from django.db import connection
 
 from catalog.models import CollectionItem
 from tests.fakes.discogs_gen import DiscogsCollection
-from tests.test_browser import PASSWORD, browser, new_page, shoot  # noqa: F401  (fixture)
+from tests.web.test_browser import PASSWORD, browser, new_page, shoot  # noqa: F401  (fixture)
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 

@@ -77,11 +77,6 @@ def test_it_counts_plays_per_hour_for_all_24_hours():
     assert len(bars) == 24 and sum(b["value"] for b in bars) == 6
 
 
-def test_it_draws_a_listening_clock_wedge_per_hour():
-    wedges = charts.listening_clock(hours=[{"label": f"{h:02d}:00", "value": h} for h in range(24)])
-    assert len(wedges) == 24 and all(w["d"].startswith("M ") and w["d"].endswith("Z") for w in wedges)
-
-
 def test_it_falls_back_to_the_default_period():
     assert analytics.parse_period("forever") == stats.DEFAULT_PERIOD
     assert analytics.parse_period("7d") == "7d"

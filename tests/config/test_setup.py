@@ -20,7 +20,7 @@ from django_q.models import Schedule
 from core.schedules import schedules_upsert
 from core.tasks import HEARTBEAT_KEY, worker_heartbeat
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.mark.django_db

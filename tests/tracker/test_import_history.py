@@ -12,7 +12,7 @@ from catalog.models import Artist, Track
 from tracker.models import Scrobble
 from tracker.services.history_import import history_import
 
-IMPORTS = Path(__file__).parent / "fixtures" / "imports"
+IMPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
 pytestmark = pytest.mark.django_db
 
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.test_browser import PageWatcher, browser, library, log_in, shoot  # noqa: F401 — fixtures
+from tests.web.test_browser import PageWatcher, browser, library, log_in, shoot  # noqa: F401 — fixtures
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 

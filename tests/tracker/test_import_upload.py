@@ -18,7 +18,7 @@ from tracker.services.import_upload import IMPORT_KIND
 
 pytestmark = pytest.mark.django_db
 
-IMPORTS = Path(__file__).parent / "fixtures" / "imports"
+IMPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from core.resilience import CircuitOpen, Unavailable, breaker_state, clock
 from core.resilience.breaker import breaker_admit
 
 ASK = "ASK { wd:Q44190 wdt:P31 wd:Q215380 }"
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture
