@@ -58,9 +58,9 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from catalog.models import Album, Artist, CollectionItem
-    from tracker.services.album_plays import album_play_stats_refresh
     from catalog.services.collection_link import collection_link
     from tracker.models import Scrobble
+    from tracker.services.album_plays import album_play_stats_refresh
 
     settings.ALLOWED_HOSTS = ["*"]
     if connection.vendor == "postgresql":

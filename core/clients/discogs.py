@@ -6,10 +6,9 @@ Models are lazy (an attribute read can fetch), so every helper reads what it nee
 inside the guarded call and returns plain data.
 """
 
-from django.conf import settings
-
 import discogs_client
 from discogs_client.models import CollectionItemInstance
+from django.conf import settings
 
 from core.clients.base import client_cached, timeout_pair, user_agent
 from core.resilience import resilient_call

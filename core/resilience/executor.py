@@ -7,8 +7,8 @@ went wrong → retry with exponential backoff that honours Retry-After → metri
 
 import hashlib
 import logging
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from django.conf import settings

@@ -41,11 +41,11 @@ from catalog.models import (
     Tag,
     Track,
 )
-from tracker.services.album_plays import album_play_stats_refresh
 from core.normalize import name_key, title_key
-from tracker.models import Scrobble
 from demo.services.catalog import CatalogPlan, catalog_plan
 from demo.services.history import PlanPlay, plays_stream
+from tracker.models import Scrobble
+from tracker.services.album_plays import album_play_stats_refresh
 from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert, scrobbles_analyze
 
 DEFAULT_DAYS = 3 * 365 + 1

@@ -1,6 +1,7 @@
 """The admin: every registered model's pages render for the owner, lists stay cheap, evidence is read-only."""
 
 import uuid
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group

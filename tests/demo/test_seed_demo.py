@@ -24,10 +24,10 @@ from catalog.models import (
     Tag,
     Track,
 )
-from tests.factories import make_listening_history
-from tracker.models import Scrobble
 from demo.services.catalog import catalog_plan
 from demo.services.seed import DemoSeedError, demo_seed
+from tests.factories import make_listening_history
+from tracker.models import Scrobble
 
 END = date(2025, 6, 30)
 SMALL = {"scrobbles": 2_000, "artists": 20, "albums": 60, "tracks": 600, "end": END}

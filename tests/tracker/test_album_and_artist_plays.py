@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import AlbumArtist
+from tests.factories import make_album, make_artist, make_copy, make_listening_history, make_scrobble, make_track, utc
 from tracker.selectors.album_plays import album_view
 from tracker.selectors.artist_plays import artist_view
-from tests.factories import make_album, make_artist, make_copy, make_listening_history, make_scrobble, make_track, utc
 
 pytestmark = pytest.mark.django_db
 

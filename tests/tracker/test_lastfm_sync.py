@@ -13,6 +13,7 @@ from core.resilience import ServiceError
 from core.services.jobs import job_cancel, job_create, job_resumable
 from tests.fakes.lastfm_history import FakeLastfmHistory, FakePlay
 from tracker.models import Scrobble, TrackerState
+from tracker.selectors.dashboard import now_playing
 from tracker.services.lastfm import (
     BACKFILL_KIND,
     lastfm_backfill,
@@ -21,7 +22,6 @@ from tracker.services.lastfm import (
     lastfm_poll,
     tracker_set,
 )
-from tracker.selectors.dashboard import now_playing
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@
 from django.urls import reverse
 
 from catalog.models import Track
-from tracker.services.album_plays import album_play_stats_refresh
 from tests.factories import make_album, make_artist, make_copy, make_scrobble, make_track, utc
 from tests.fakes.discogs_gen import DiscogsCollection
+from tracker.services.album_plays import album_play_stats_refresh
 
 
 def test_it_shows_plays_over_time_and_related_albums(owner_client):

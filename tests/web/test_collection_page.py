@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from catalog.models import AlbumTag, Label, Tag
 from catalog.selectors.collection import collection_facets_forget
-from tracker.services.album_plays import album_play_stats_refresh
 from catalog.services.collection_link import collection_link
 from tests.factories import make_album, make_artist, make_copy, make_scrobble, make_track, utc
+from tracker.services.album_plays import album_play_stats_refresh
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from django.conf import settings
 
 from catalog.models import Track
 from core.models import Job
+from core.resilience.services import service_configured, service_missing_settings
 from core.services.jobs import job_active
 from tracker.models import TrackerState
 from tracker.selectors.dashboard import now_playing, tracker_state
-from core.resilience.services import service_configured, service_missing_settings
 
 BACKFILL_KIND = "lastfm_backfill"  # the core.Job kind of the Last.fm backfill
 

@@ -25,10 +25,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Album, AlbumArtist, Artist, Track
-from tracker.services.album_plays import album_play_stats_refresh
 from catalog.services.collection_link import collection_link
 from core import normalize
 from tracker.models import Scrobble
+from tracker.services.album_plays import album_play_stats_refresh
 from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert, scrobbles_analyze
 
 DUPLICATE_WINDOW = timedelta(seconds=60)

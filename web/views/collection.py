@@ -13,8 +13,8 @@ from catalog.selectors.collection import (
     collection_summary,
 )
 from catalog.services.discogs_sync import discogs_sync_queue
-from web.templatetags.discogs import discogs_sync_panel_context
 from core.resilience.services import service_configured
+from web.templatetags.discogs import discogs_sync_panel_context
 
 VIEWS = ("grid", "list")
 
