@@ -45,7 +45,9 @@ def main() -> None:
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
     seed(env, args)
-    os.environ.update({k: v for k, v in env.items() if k in ("JOURNAL_DATA_DIR", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+    os.environ.update(
+        {k: v for k, v in env.items() if k in ("JOURNAL_DATA_DIR", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+    )
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
 
     import django
@@ -77,11 +79,15 @@ def main() -> None:
     print(f"albums: {Album.objects.count():,}")
     print(f"scrobbles: {Scrobble.objects.count():,}")
 
-    user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True, "is_superuser": True})
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
     client = Client()
     client.force_login(user)
-    owned_album = Album.objects.filter(copies__isnull=False, listened_album__isnull=False).order_by("-play_count").first() \
+    owned_album = (
+        Album.objects.filter(copies__isnull=False, listened_album__isnull=False).order_by("-play_count").first()
         or Album.objects.filter(copies__isnull=False).order_by("-play_count").first()
+    )
     top_artist = Artist.objects.get(pk=Scrobble.objects.values("artist_id").order_by("-played_at")[0]["artist_id"])
     pages = [
         ("collection default", "/collection/"),

@@ -74,7 +74,8 @@ def main() -> None:
         print(f"rerun seconds: {rerun_seconds:.2f}")
         print(f"rerun outside requests: {rerun_requests}")
         print(f"rerun changes: {second.counts.albums_updated + second.counts.copies_updated + second.copies_removed}")
-        print(f"albums: {Album.objects.count():,}, copies: {CollectionItem.objects.count():,}, artists: {Artist.objects.count():,}")
+        print(f"albums: {Album.objects.count():,}, copies: {CollectionItem.objects.count():,}, "
+              f"artists: {Artist.objects.count():,}")
         assert first.complete and CollectionItem.objects.count() == args.copies
 
 

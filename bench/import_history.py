@@ -26,7 +26,11 @@ def write_history(path: Path, plays: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     artists = [f"Artist {i:03d} {rng.choice(['Orchestra', 'Trio', 'Band', 'Collective', 'Sound'])}" for i in range(600)]
     catalogue = [
-        (rng.choice(artists[: 50 + i // 20]), f"Album {i // 12}", f"Track {i} {rng.choice(['Blue', 'Rain', 'Night', 'Gold'])}")
+        (
+            rng.choice(artists[: 50 + i // 20]),
+            f"Album {i // 12}",
+            f"Track {i} {rng.choice(['Blue', 'Rain', 'Night', 'Gold'])}",
+        )
         for i in range(9000)
     ]
     moment = datetime(2015, 1, 1, tzinfo=timezone.utc)
@@ -67,7 +71,10 @@ def main() -> None:
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         start = time.perf_counter()
-        subprocess.run([*manage, "import_history", str(history)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*manage, "import_history", str(history)],
+            env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
         seconds = time.perf_counter() - start
         peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     print(f"plays: {args.plays:,}")

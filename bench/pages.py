@@ -94,6 +94,7 @@ def run(args) -> None:
     newest = Scrobble.objects.order_by("-played_at").select_related("artist").first()
     busy_day = newest.local_date.isoformat() if newest else ""
     first_page = journal.journal_page(filters=journal.JournalFilters())
+    last_of_four_chunks = journal.journal_page(filters=journal.JournalFilters(), limit=200).plays[-1]
 
     print(f"database: {connection.vendor}")
     print(f"scrobbles: {Scrobble.objects.count():,}")
@@ -104,11 +105,12 @@ def run(args) -> None:
     ]
     extra = [
         ("journal next chunk (htmx)", f"/journal/?more={first_page.next_cursor}"),
-        ("journal reloaded after 4 chunks (until=)", f"/journal/?until={journal.encode_cursor(journal.journal_page(filters=journal.JournalFilters(), limit=200).plays[-1])}"),
+        ("journal reloaded after 4 chunks (until=)", f"/journal/?until={journal.encode_cursor(last_of_four_chunks)}"),
         ("journal ?artist=", f"/journal/?artist={newest.artist_id}" if newest else "/journal/"),
         ("journal ?source=spotify", "/journal/?source=spotify"),
         ("journal ?loved=1", "/journal/?loved=1"),
-        ("journal ?from=&to= (one month)", f"/journal/?from={newest.local_date.replace(day=1)}&to={newest.local_date}" if newest else "/journal/"),
+        ("journal ?from=&to= (one month)",
+         f"/journal/?from={newest.local_date.replace(day=1)}&to={newest.local_date}" if newest else "/journal/"),
         ("journal ?q= (text search)", f"/journal/?q={newest.artist.name.split()[0]}" if newest else "/journal/"),
     ]
     over = []

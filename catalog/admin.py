@@ -120,7 +120,10 @@ class TrackInline(admin.TabularInline):
 
 class CollectionItemInline(admin.TabularInline):
     model = CollectionItem
-    fields = ["discogs_instance_id", "folder_name", "date_added", "rating", "media_condition", "sleeve_condition", "removed_at"]
+    fields = [
+        "discogs_instance_id", "folder_name", "date_added", "rating",
+        "media_condition", "sleeve_condition", "removed_at",
+    ]
     extra = 0
     verbose_name_plural = "owned copies"
 
@@ -187,7 +190,9 @@ class ArtistAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     fieldsets = [
         (None, {"fields": ["name", "name_key", "sort_name", "image_url", "created_at"]}),
-        ("External ids", {"fields": ["mbid", "spotify_id", "discogs_id", "wikidata_id", "lastfm_url", "official_website"]}),
+        ("External ids", {"fields": [
+            "mbid", "spotify_id", "discogs_id", "wikidata_id", "lastfm_url", "official_website",
+        ]}),
         ("Enriched", {"fields": [
             "popularity", "followers", "monthly_listeners", "lastfm_listeners", "lastfm_playcount",
             "principal_label", "management", "bio", "enriched_at",
@@ -283,7 +288,9 @@ class AlbumAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(copy_total=reverse_count(Album, "copies", removed_at__isnull=True))
+        return super().get_queryset(request).annotate(
+            copy_total=reverse_count(Album, "copies", removed_at__isnull=True)
+        )
 
     @admin.display(description="owned", ordering="copy_total")
     def owned_copies(self, obj):

@@ -48,7 +48,9 @@ class Label(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["name_key"], condition=Q(discogs_id__isnull=True), name="label_unique_key_without_discogs")
+            models.UniqueConstraint(
+                fields=["name_key"], condition=Q(discogs_id__isnull=True), name="label_unique_key_without_discogs"
+            )
         ]
 
     def __str__(self):
@@ -81,7 +83,9 @@ class Artist(models.Model):
     lastfm_playcount = models.PositiveBigIntegerField(null=True, blank=True)
     monthly_listeners = models.PositiveBigIntegerField(null=True, blank=True)
     bio = models.TextField(blank=True)
-    principal_label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.SET_NULL, related_name="principal_of")
+    principal_label = models.ForeignKey(
+        Label, null=True, blank=True, on_delete=models.SET_NULL, related_name="principal_of"
+    )
     management = models.CharField(max_length=255, blank=True)
     official_website = models.URLField(blank=True)
     enriched_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -126,7 +130,9 @@ class Album(models.Model):
     label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.SET_NULL, related_name="albums")
     catalog_number = models.CharField(max_length=100, blank=True)
     format = models.CharField(max_length=20, choices=Format.choices, blank=True, db_index=True)
-    format_descriptions = models.CharField(max_length=255, blank=True, help_text="Discogs descriptions, e.g. LP, Album, Reissue.")
+    format_descriptions = models.CharField(
+        max_length=255, blank=True, help_text="Discogs descriptions, e.g. LP, Album, Reissue."
+    )
     discogs_release_id = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
     discogs_master_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     spotify_id = models.CharField(max_length=40, null=True, blank=True, unique=True)
@@ -141,7 +147,9 @@ class Album(models.Model):
     tags = models.ManyToManyField(Tag, through="AlbumTag", related_name="albums", blank=True)
     # Denormalized by tracker.services.album_plays so "sort by plays" over a large collection
     # needs no aggregate over every scrobble; an edition counts its listened album's plays.
-    play_count = models.PositiveIntegerField(default=0, help_text="Plays of this record (its listened album's included).")
+    play_count = models.PositiveIntegerField(
+        default=0, help_text="Plays of this record (its listened album's included)."
+    )
     last_played_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

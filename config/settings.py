@@ -96,7 +96,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; IMMEDIATE avoids
     # "database is locked" on upgrade from a read to a write transaction.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
@@ -245,9 +247,12 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Schedules: declared here, upserted by name on every `migrate` (core/schedules.py) --
 JOURNAL_SCHEDULES = [
-    {"name": "worker heartbeat", "func": "core.tasks.worker_heartbeat", "schedule_type": "I", "minutes": 1, "repeats": -1},
-    {"name": "discogs weekly sync", "func": "catalog.tasks.discogs_sync_scheduled", "schedule_type": "W", "repeats": -1},
+    {"name": "worker heartbeat", "func": "core.tasks.worker_heartbeat",
+     "schedule_type": "I", "minutes": 1, "repeats": -1},
+    {"name": "discogs weekly sync", "func": "catalog.tasks.discogs_sync_scheduled",
+     "schedule_type": "W", "repeats": -1},
     {"name": "album play figures", "func": "tracker.tasks.album_play_stats_task", "schedule_type": "H", "repeats": -1},
     # Ticks every minute; the poll itself honours TrackerState's on/off and interval.
-    {"name": "lastfm poll", "func": "tracker.tasks.lastfm_poll_task", "schedule_type": "I", "minutes": 1, "repeats": -1},
+    {"name": "lastfm poll", "func": "tracker.tasks.lastfm_poll_task",
+     "schedule_type": "I", "minutes": 1, "repeats": -1},
 ]

@@ -2,7 +2,9 @@
 
 import os
 
-os.environ.setdefault("JOURNAL_DATA_DIR", str(__import__("pathlib").Path(__file__).resolve().parent.parent / "data" / "test"))
+os.environ.setdefault(
+    "JOURNAL_DATA_DIR", str(__import__("pathlib").Path(__file__).resolve().parent.parent / "data" / "test")
+)
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import Q_CLUSTER  # noqa: E402

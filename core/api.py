@@ -35,6 +35,7 @@ class JobOut(Schema):
     finished_at: datetime | None
 
 
-@router.get("/jobs/{job_id}", response=JobOut, tags=["jobs"], summary="Progress of a long task (sync, backfill, import)")
+@router.get("/jobs/{job_id}", response=JobOut, tags=["jobs"],
+            summary="Progress of a long task (sync, backfill, import)")
 def job_detail(request, job_id: int):
     return get_object_or_404(Job, pk=job_id)

@@ -29,8 +29,8 @@ def free_port() -> int:
 
 def main() -> None:
     data = tempfile.mkdtemp()
-    env = {**os.environ, "JOURNAL_DATA_DIR": data, "JOURNAL_ADMIN_USER": "demo", "JOURNAL_ADMIN_PASSWORD": "demo-password",
-           "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {**os.environ, "JOURNAL_DATA_DIR": data, "JOURNAL_ADMIN_USER": "demo",
+           "JOURNAL_ADMIN_PASSWORD": "demo-password", "DJANGO_SETTINGS_MODULE": "config.settings"}
     for name in ("DATABASE_URL", "REDIS_URL"):
         env.pop(name, None)
     manage = [sys.executable, str(ROOT / "manage.py")]

@@ -26,7 +26,9 @@ class Fact(models.Model):
         ordering = ["entity_type", "entity_id", "field", "-retrieved_at"]
         indexes = [models.Index(fields=["entity_type", "entity_id", "field"], name="fact_entity_field")]
         constraints = [
-            models.UniqueConstraint(fields=["entity_type", "entity_id", "field", "provider"], name="fact_unique_per_provider")
+            models.UniqueConstraint(
+                fields=["entity_type", "entity_id", "field", "provider"], name="fact_unique_per_provider"
+            )
         ]
 
     def __str__(self):

@@ -7,7 +7,8 @@ from enrichment.models import Fact
 
 
 @receiver(artists_merged, dispatch_uid="enrichment.move_facts_of_merged_artists")
-def move_facts_of_merged_artists(sender, *, target_id: int, merged_ids: list[int], track_map: dict[int, int], **kwargs) -> int:
+def move_facts_of_merged_artists(sender, *, target_id: int, merged_ids: list[int], track_map: dict[int, int],
+                                 **kwargs) -> int:
     """Move the facts of merged artists (and of merged tracks) onto the kept ones; returns rows moved."""
     moved = 0
     for merged_id in merged_ids:

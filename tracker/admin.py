@@ -37,7 +37,8 @@ class CappedCountPaginator(Paginator):
             return bounded
         if connection.vendor == "postgresql" and not queryset.query.where:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table])
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                               [queryset.model._meta.db_table])
                 row = cursor.fetchone()
             if row and row[0] > bounded:
                 return row[0]
@@ -99,7 +100,10 @@ class ScrobbleAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     autocomplete_fields = ["track"]
-    fields = ["track", "played_at", "source", "loved", "ms_played", "artist", "album", "local_date", "local_hour", "created_at"]
+    fields = [
+        "track", "played_at", "source", "loved", "ms_played",
+        "artist", "album", "local_date", "local_hour", "created_at",
+    ]
     readonly_fields = ["artist", "album", "local_date", "local_hour", "created_at"]
 
     def get_search_results(self, request, queryset, search_term):
@@ -109,7 +113,8 @@ class ScrobbleAdmin(admin.ModelAdmin):
             if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
                 bit = unescape_string_literal(bit)
             queryset = queryset.filter(
-                Q(track__in=Track.objects.filter(title__icontains=bit)) | Q(artist__in=Artist.objects.filter(name__icontains=bit))
+                Q(track__in=Track.objects.filter(title__icontains=bit))
+                | Q(artist__in=Artist.objects.filter(name__icontains=bit))
             )
         return queryset, False
 
@@ -135,7 +140,9 @@ class ScrobbleAdmin(admin.ModelAdmin):
 
 @admin.register(TrackerState)
 class TrackerStateAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "enabled", "interval_seconds", "last_poll_at", "last_success_at", "now_playing_track", "has_error"]
+    list_display = [
+        "__str__", "enabled", "interval_seconds", "last_poll_at", "last_success_at", "now_playing_track", "has_error",
+    ]
     list_select_related = ["now_playing_track"]
     fields = [
         "enabled", "interval_seconds", "last_poll_at", "last_success_at", "last_error",

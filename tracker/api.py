@@ -138,11 +138,13 @@ def history_tracks(request, filters: Query[HistoryFilters]):
         raise HttpError(400, "cursor is not one this API gave out")
     if not 1 <= filters.limit <= journal_selectors.MAX_PAGE_SIZE:
         raise HttpError(400, f"limit must be between 1 and {journal_selectors.MAX_PAGE_SIZE}")
-    for pk, model, label in ((parsed.artist_id, Artist, "artist"), (parsed.album_id, Album, "album"), (parsed.track_id, Track, "track")):
+    for pk, model, label in ((parsed.artist_id, Artist, "artist"), (parsed.album_id, Album, "album"),
+                             (parsed.track_id, Track, "track")):
         if pk and not model.objects.filter(pk=pk).exists():
             raise HttpError(404, f"No {label} with id {pk}")
     page = journal_selectors.journal_page(filters=parsed, cursor=filters.cursor, limit=filters.limit)
-    return {"items": [_play_out(p) for p in page.plays], "next_cursor": page.next_cursor or None, "limit": filters.limit}
+    return {"items": [_play_out(p) for p in page.plays], "next_cursor": page.next_cursor or None,
+            "limit": filters.limit}
 
 
 @router.get(
@@ -169,7 +171,10 @@ def history_timeline(request, date: str = ""):
     }
 
 
-@router.get("/services/tracker/status", response=TrackerStatusOut, tags=["tracker"], summary="The Last.fm poller: settings, last results, now playing")
+@router.get(
+    "/services/tracker/status", response=TrackerStatusOut, tags=["tracker"],
+    summary="The Last.fm poller: settings, last results, now playing",
+)
 def tracker_status_get(request):
     return _status_out(tracker_status())
 
@@ -181,11 +186,17 @@ def _tracker_switch(enabled: bool) -> dict:
     return _status_out(tracker_status())
 
 
-@router.post("/services/tracker/start", response={200: TrackerStatusOut, 409: ErrorOut}, tags=["tracker"], summary="Switch Last.fm polling on")
+@router.post(
+    "/services/tracker/start", response={200: TrackerStatusOut, 409: ErrorOut}, tags=["tracker"],
+    summary="Switch Last.fm polling on",
+)
 def tracker_start(request):
     return _tracker_switch(True)
 
 
-@router.post("/services/tracker/stop", response={200: TrackerStatusOut, 409: ErrorOut}, tags=["tracker"], summary="Switch Last.fm polling off")
+@router.post(
+    "/services/tracker/stop", response={200: TrackerStatusOut, 409: ErrorOut}, tags=["tracker"],
+    summary="Switch Last.fm polling off",
+)
 def tracker_stop(request):
     return _tracker_switch(False)

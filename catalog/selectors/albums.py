@@ -27,7 +27,9 @@ def album_catalog(*, album_id: int) -> AlbumCatalog | None:
         Album.objects.select_related("artist", "label", "listened_album")
         .prefetch_related(
             Prefetch("credits", queryset=AlbumArtist.objects.select_related("artist").order_by("position")),
-            Prefetch("copies", queryset=CollectionItem.objects.present().order_by("date_added"), to_attr="present_copies"),
+            Prefetch(
+                "copies", queryset=CollectionItem.objects.present().order_by("date_added"), to_attr="present_copies"
+            ),
             Prefetch("tag_links__tag"),
         )
         .filter(pk=album_id)

@@ -83,7 +83,8 @@ def collection_filters_parse(*, params) -> CollectionFilters:
     )
 
 
-def owned_albums(*, q: str = "", format: str = "", sort: str = "added", filters: CollectionFilters | None = None) -> QuerySet:
+def owned_albums(*, q: str = "", format: str = "", sort: str = "added",
+                 filters: CollectionFilters | None = None) -> QuerySet:
     """Albums with at least one present copy, annotated with `copy_count` and `last_added`."""
     filters = filters or CollectionFilters(q=q, format=format)
     present = _present_copies().filter(album=OuterRef("pk"))
@@ -103,7 +104,10 @@ def owned_albums(*, q: str = "", format: str = "", sort: str = "added", filters:
     )
     if filters.q:
         q = filters.q
-        qs = qs.filter(Q(title__icontains=q) | Q(artist__name__icontains=q) | Q(label__name__icontains=q) | Q(catalog_number__icontains=q))
+        qs = qs.filter(
+            Q(title__icontains=q) | Q(artist__name__icontains=q) | Q(label__name__icontains=q)
+            | Q(catalog_number__icontains=q)
+        )
     if filters.format:
         qs = qs.filter(format=filters.format)
     if filters.genre:
@@ -191,7 +195,8 @@ def collection_facets() -> CollectionFacets:
     ]
     folders = [
         {"id": row["folder_id"], "name": row["folder_name"] or f"Folder {row['folder_id']}", "copies": row["copies"]}
-        for row in _present_copies().values("folder_id", "folder_name").annotate(copies=Count("id")).order_by("folder_name")
+        for row in _present_copies().values("folder_id", "folder_name")
+        .annotate(copies=Count("id")).order_by("folder_name")
     ]
     facets = CollectionFacets(genres=genres, decades=decades, labels=labels, folders=folders)
     cache.set(FACETS_CACHE_KEY, facets, FACETS_TTL)

@@ -221,7 +221,10 @@ def _move_rows(*, fk: models.Field, source_pk: int, target_pk: int) -> tuple[int
         keep_max = _KEEP_MAX.get(model)
         if keep_max:
             for row in clashing:
-                key = {model._meta.get_field(name).attname: getattr(row, model._meta.get_field(name).attname) for name in others}
+                key = {
+                    model._meta.get_field(name).attname: getattr(row, model._meta.get_field(name).attname)
+                    for name in others
+                }
                 manager.filter(**{fk.name: target_pk}, **key, **{f"{keep_max}__lt": getattr(row, keep_max)}).update(
                     **{keep_max: getattr(row, keep_max)}
                 )

@@ -181,7 +181,8 @@ def _labels_resolve(labels: Iterable[dict]) -> dict[int | str, int]:
                      .values_list("discogs_id", "pk"))
         names = [k for k in missing if isinstance(k, str)]
         if names:
-            found.update(Label.objects.filter(discogs_id__isnull=True, name_key__in=names).values_list("name_key", "pk"))
+            found.update(Label.objects.filter(discogs_id__isnull=True, name_key__in=names)
+                         .values_list("name_key", "pk"))
     return found
 
 
@@ -208,7 +209,8 @@ def page_store(*, items: list[dict], folders: dict[int, str], fields: dict[int, 
         return counts
     artist_ids = artists_resolve([c for info in infos.values() for c in info.get("artists") or []], counts)
     label_ids = _labels_resolve(label for info in infos.values() for label in (info.get("labels") or [])[:1])
-    tag_ids = _tags_resolve([n for info in infos.values() for n in [*(info.get("genres") or []), *(info.get("styles") or [])]])
+    tag_ids = _tags_resolve([n for info in infos.values()
+                             for n in [*(info.get("genres") or []), *(info.get("styles") or [])]])
 
     album_ids = _albums_upsert(infos=infos, artist_ids=artist_ids, label_ids=label_ids, counts=counts)
     _credits_sync(infos=infos, album_ids=album_ids, artist_ids=artist_ids)
@@ -231,7 +233,8 @@ def _album_values(info: dict, artist_ids: dict[tuple, int], label_ids: dict) -> 
         "year": int(info.get("year") or 0) or None,
         "artist_id": artist_ids.get(credit_key(credits[0])) if credits else None,
         "label_id": label_ids.get(label_key) if label else None,
-        "catalog_number": (label.get("catno") or "").strip()[:100] if (label.get("catno") or "").lower() != "none" else "",
+        "catalog_number": ((label.get("catno") or "").strip()[:100]
+                           if (label.get("catno") or "").lower() != "none" else ""),
         "format": support,
         "format_descriptions": descriptions,
         "discogs_master_id": int(info.get("master_id") or 0) or None,
@@ -306,7 +309,8 @@ def _tags_sync(*, infos: dict[int, dict], album_ids: dict[int, int], tag_ids: di
     reweighed = [AlbumTag(pk=have[key][0], weight=w) for key, w in wanted.items() if key in have and have[key][1] != w]
     if reweighed:
         AlbumTag.objects.bulk_update(reweighed, ["weight"])
-    new = [AlbumTag(album_id=a, tag_id=t, source=TAG_SOURCE, weight=w) for (a, t), w in wanted.items() if (a, t) not in have]
+    new = [AlbumTag(album_id=a, tag_id=t, source=TAG_SOURCE, weight=w)
+           for (a, t), w in wanted.items() if (a, t) not in have]
     if new:
         AlbumTag.objects.bulk_create(new, ignore_conflicts=True)
 

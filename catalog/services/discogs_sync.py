@@ -56,7 +56,8 @@ class DiscogsSyncResult:
 
     def summary(self) -> str:
         c = self.counts
-        text = (f"{self.copies_seen:,} copies seen on {self.pages_fetched:,} page{'s' if self.pages_fetched != 1 else ''}: "
+        text = (f"{self.copies_seen:,} copies seen on {self.pages_fetched:,} "
+                f"page{'s' if self.pages_fetched != 1 else ''}: "
                 f"{c.albums_created:,} new releases, {c.albums_updated:,} updated, {c.copies_created:,} new copies, "
                 f"{self.copies_removed:,} marked removed")
         if c.copies_restored:

@@ -102,7 +102,8 @@ def discogs_release(*, release_id: int, force_refresh: bool = False) -> dict:
             "formats": release.formats,
             "genres": release.genres,
             "styles": release.styles,
-            "tracklist": [{"position": t.position, "title": t.title, "duration": t.duration} for t in release.tracklist],
+            "tracklist": [{"position": t.position, "title": t.title, "duration": t.duration}
+                          for t in release.tracklist],
             "data": release.data,
         }
 

@@ -203,7 +203,8 @@ def from_discogs(service: str, exc: BaseException) -> ServiceError | None:
     if discogs_exceptions is None:
         return None
     if isinstance(exc, discogs_exceptions.MalformedResponseError):
-        return BadResponse(service, f"Discogs sent an unreadable answer (HTTP {exc.status_code})", status=exc.status_code)
+        return BadResponse(service, f"Discogs sent an unreadable answer (HTTP {exc.status_code})",
+                           status=exc.status_code)
     if isinstance(exc, discogs_exceptions.HTTPError):
         return error_for_status(service=service, status=exc.status_code, detail=exc.msg)
     if isinstance(exc, discogs_exceptions.TooManyAttemptsError):
@@ -216,7 +217,8 @@ def from_openai(service: str, exc: BaseException) -> ServiceError | None:
     if openai is None or not isinstance(exc, openai.OpenAIError):
         return None
     if isinstance(exc, openai.APIStatusError):
-        return error_for_status(service=service, status=exc.status_code, detail=f"HTTP {exc.status_code}: {exc.message}",
+        return error_for_status(service=service, status=exc.status_code,
+                                detail=f"HTTP {exc.status_code}: {exc.message}",
                                 retry_after=parse_retry_after(exc.response.headers.get("retry-after")))
     if isinstance(exc, openai.APIConnectionError):
         return Unavailable(service, exc.message)

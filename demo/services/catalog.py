@@ -273,7 +273,8 @@ def _albums(rng: random.Random, artists: list[ArtistPlan], count: int, total_tra
     plans: list[AlbumPlan] = []
     for index, (artist, album_count) in enumerate(zip(artists, per_artist)):
         used: set[str] = set()
-        year = rng.randint(EARLIEST_YEAR, LATEST_YEAR - 4) if rng.random() < 0.55 else rng.randint(1995, LATEST_YEAR - 4)
+        year = (rng.randint(EARLIEST_YEAR, LATEST_YEAR - 4) if rng.random() < 0.55
+                else rng.randint(1995, LATEST_YEAR - 4))
         for n in range(album_count):
             is_ep = rng.random() < 0.06
             title = _unique(rng, lambda: _album_title(rng), used, key=title_key)
@@ -282,9 +283,11 @@ def _albums(rng: random.Random, artists: list[ArtistPlan], count: int, total_tra
             label = artist.label if rng.random() < 0.75 else rng.randrange(len(labels))
             label_numbers[label] += 1
             catalog_number = f"{labels[label][1]}-{label_numbers[label]:03d}"
-            tags = [(tag, 100 if i == 0 else weight) for i, (tag, weight) in enumerate(artist.tags) if rng.random() < 0.8 or i == 0]
+            tags = [(tag, 100 if i == 0 else weight) for i, (tag, weight) in enumerate(artist.tags)
+                    if rng.random() < 0.8 or i == 0]
             plan = AlbumPlan(artist=index, title=title, year=min(year, LATEST_YEAR), label=label,
-                             catalog_number=catalog_number, appeal=rng.lognormvariate(0, 0.6), tracks=[], tags=tags, is_ep=is_ep)
+                             catalog_number=catalog_number, appeal=rng.lognormvariate(0, 0.6), tracks=[], tags=tags,
+                             is_ep=is_ep)
             if rng.random() < 0.04 and len(artists) > 1:
                 plan.co_artist = (index + rng.randrange(1, len(artists))) % len(artists)
             artist.albums.append(len(plans))
@@ -353,7 +356,8 @@ def _collection(rng: random.Random, artists: list[ArtistPlan], albums: list[Albu
     for index in owned:
         album = albums[index]
         album.format = rng.choices(words.OWNED_FORMATS, weights=words.OWNED_FORMAT_WEIGHTS)[0]
-        album.format_descriptions = rng.choice((words.EP_FORMAT_DESCRIPTIONS if album.is_ep else words.FORMAT_DESCRIPTIONS)[album.format])
+        descriptions = words.EP_FORMAT_DESCRIPTIONS if album.is_ep else words.FORMAT_DESCRIPTIONS
+        album.format_descriptions = rng.choice(descriptions[album.format])
         album.discogs_release_id = stable_id("release", artists[album.artist].name, album.title, album.format)
     # A few owned records were never played: pick them among artists who have other albums.
     candidates = [i for i in owned if len(artists[albums[i].artist].albums) > 1]

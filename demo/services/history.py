@@ -70,7 +70,8 @@ class _Listener:
         if key not in self._albums:
             playable = [i for i in self.plan.artists[artist].albums if self.plan.albums[i].playable]
             released = [i for i in playable if self.plan.albums[i].year <= year] or playable
-            weights = [self.plan.albums[i].appeal * (3.0 if year - self.plan.albums[i].year <= 1 else 1.0) for i in released]
+            weights = [self.plan.albums[i].appeal * (3.0 if year - self.plan.albums[i].year <= 1 else 1.0)
+                       for i in released]
             self._albums[key] = (released, list(accumulate(weights)))
         return self._albums[key]
 
@@ -114,7 +115,8 @@ def _day_shares(rng: random.Random, first_day: date, days: int, total: int) -> l
     for n in range(days):
         day = first_day + timedelta(days=n)
         quiet = rng.random() < 0.06
-        weights.append(0.0 if quiet else words.WEEKDAY_FACTORS[day.weekday()] * rng.lognormvariate(0, 0.35) * (0.8 + 0.4 * n / days))
+        weights.append(0.0 if quiet else
+                       words.WEEKDAY_FACTORS[day.weekday()] * rng.lognormvariate(0, 0.35) * (0.8 + 0.4 * n / days))
     for year_start in range(0, days, 365):
         for _ in range(2):  # two trips a year with little listening
             begin = year_start + rng.randrange(365)

@@ -27,7 +27,8 @@ def at(minutes: int):
 def air():
     """Three spellings of one band, with overlapping tracks, plays, tags, links and facts."""
     kept = make_artist("Air", discogs_id=1111)
-    dup = make_artist("AIR (FR)", discogs_id=2222, spotify_id="4hdBmx6cV9VpaxNqHGhW5k", bio="French duo.", followers=900)
+    dup = make_artist("AIR (FR)", discogs_id=2222, spotify_id="4hdBmx6cV9VpaxNqHGhW5k", bio="French duo.",
+                      followers=900)
     dup2 = make_artist("Air French Band", wikidata_id="Q407553", mbid="cb67438a-7f50-4f2b-a6f1-2bb2729fd538")
     daft = make_artist("Daft Punk")
 
@@ -73,10 +74,13 @@ def air():
 
     Image.objects.create(artist=dup, url="https://i.scdn.co/image/air", kind=Image.Kind.PICTURE, source="spotify")
 
-    Fact.objects.create(entity_type="artist", entity_id=kept.pk, field="followers", provider="spotify", value=10, retrieved_at=at(0))
-    Fact.objects.create(entity_type="artist", entity_id=dup.pk, field="followers", provider="spotify", value=900, retrieved_at=at(100))
+    Fact.objects.create(entity_type="artist", entity_id=kept.pk, field="followers", provider="spotify", value=10,
+                        retrieved_at=at(0))
+    Fact.objects.create(entity_type="artist", entity_id=dup.pk, field="followers", provider="spotify", value=900,
+                        retrieved_at=at(100))
     Fact.objects.create(entity_type="artist", entity_id=dup.pk, field="bio", provider="lastfm", value="French duo.")
-    Fact.objects.create(entity_type="artist", entity_id=dup2.pk, field="followers", provider="spotify", value=1, retrieved_at=at(-100))
+    Fact.objects.create(entity_type="artist", entity_id=dup2.pk, field="followers", provider="spotify", value=1,
+                        retrieved_at=at(-100))
     Fact.objects.create(entity_type="track", entity_id=femme_dup.pk, field="duration", provider="spotify", value=428000)
 
     playlist = Playlist.objects.create(name="Late night")
@@ -129,7 +133,8 @@ def assert_merged(data):
     assert CollectionItem.objects.get(discogs_instance_id=77).album_id == data["moon_vinyl"].pk
 
     # Tags keep the higher weight; similar links never point at themselves and keep the best match.
-    assert dict(ArtistTag.objects.filter(artist=kept).values_list("tag__name", "weight")) == {"electronic": 90, "french": 40}
+    assert dict(ArtistTag.objects.filter(artist=kept).values_list("tag__name", "weight")) == {
+        "electronic": 90, "french": 40}
     assert not ArtistSimilar.objects.filter(artist=kept, similar=kept).exists()
     links = set(ArtistSimilar.objects.values_list("artist__name", "similar__name", "match"))
     assert links == {("Air", "Daft Punk", 0.8), ("Daft Punk", "Air", 0.6)}
@@ -142,7 +147,8 @@ def assert_merged(data):
     assert Fact.objects.get(entity_type="track").entity_id == femme.pk
 
     # Playlist and now-playing point at the kept track.
-    assert list(data["playlist"].entries.values_list("track", flat=True)) == [femme.pk, Track.objects.get(title="Cherry Blossom Girl").pk]
+    assert list(data["playlist"].entries.values_list("track", flat=True)) == [
+        femme.pk, Track.objects.get(title="Cherry Blossom Girl").pk]
     assert TrackerState.load().now_playing_track_id == femme.pk
 
     # Ids the kept artist lacked come from the merged ones; its own are kept.
@@ -200,7 +206,8 @@ def test_it_refuses_a_single_artist(owner_client, air):
 def test_it_refuses_a_target_outside_the_selection(owner_client, air):
     response = owner_client.post(
         reverse("admin:catalog_artist_changelist"),
-        {"action": "merge_artists", "_selected_action": [air["kept"].pk, air["dup"].pk], "post": "yes", "target": air["daft"].pk},
+        {"action": "merge_artists", "_selected_action": [air["kept"].pk, air["dup"].pk], "post": "yes",
+         "target": air["daft"].pk},
     )
     assert response.status_code == 200  # back on the confirmation page
     assert Artist.objects.count() == 4
@@ -232,6 +239,8 @@ def test_it_rolls_back_when_a_receiver_fails(air):
 
 def test_it_covers_every_foreign_key_to_artist_in_the_project():
     labels = {f"{fk.model._meta.label}.{fk.name}" for fk in references_to(Artist)}
-    assert {"tracker.Scrobble.artist", "catalog.Track.artist", "catalog.ArtistSimilar.similar", "catalog.Image.artist"} <= labels
-    assert "tracker.TrackerState.now_playing_track" in {f"{fk.model._meta.label}.{fk.name}" for fk in references_to(Track)}
+    assert {"tracker.Scrobble.artist", "catalog.Track.artist", "catalog.ArtistSimilar.similar",
+            "catalog.Image.artist"} <= labels
+    assert "tracker.TrackerState.now_playing_track" in {
+        f"{fk.model._meta.label}.{fk.name}" for fk in references_to(Track)}
     assert apps.get_model("playlists", "PlaylistTrack")._meta.get_field("track") in references_to(Track)

@@ -25,7 +25,8 @@ def snapshot():
             "pk", "album_id", "discogs_instance_id", "folder_id", "folder_name", "date_added", "rating", "notes",
             "media_condition", "removed_at")),
         "artists": sorted(Artist.objects.values_list("pk", "name", "name_key", "discogs_id")),
-        "credits": sorted(AlbumArtist.objects.values_list("album_id", "artist_id", "position", "credited_name", "join_phrase")),
+        "credits": sorted(AlbumArtist.objects.values_list(
+            "album_id", "artist_id", "position", "credited_name", "join_phrase")),
         "tags": sorted(AlbumTag.objects.values_list("album_id", "tag_id", "source", "weight")),
         "labels": sorted(Label.objects.values_list("pk", "name", "discogs_id")),
     }
@@ -47,7 +48,8 @@ class TestFixtureCollection:
         assert {t.tag.name for t in rainbows.tag_links.select_related("tag")} == {
             "Electronic", "Rock", "Alternative Rock", "Experimental"}
         copy = rainbows.copies.get()
-        assert (copy.discogs_instance_id, copy.rating, copy.folder_id, copy.folder_name) == (912345001, 5, 1, "Uncategorized")
+        assert (copy.discogs_instance_id, copy.rating, copy.folder_id, copy.folder_name) == (
+            912345001, 5, 1, "Uncategorized")
         assert copy.media_condition == "Near Mint (NM or M-)" and copy.sleeve_condition == "Very Good Plus (VG+)"
         assert copy.date_added == utc(2024, 3, 2, 17, 14, 55)
         homogenic = Album.objects.get(discogs_release_id=18409752)
@@ -81,7 +83,8 @@ class TestFixtureCollection:
         again = discogs_sync()
         assert snapshot() == before
         c = again.counts
-        assert (c.albums_created, c.albums_updated, c.copies_created, c.copies_updated, again.copies_removed) == (0, 0, 0, 0, 0)
+        assert (c.albums_created, c.albums_updated, c.copies_created, c.copies_updated, again.copies_removed) == (
+            0, 0, 0, 0, 0)
 
     def test_it_leaves_the_collection_untouched_and_explains_a_rejected_token(self, fake_services):
         discogs_sync()
@@ -142,7 +145,8 @@ class TestGeneratedCollection:
         assert len(page_requests(fake_services)) == 5
         assert len(recorded_sleeps) == 2  # one backoff wait per failed try, not a failed sync
 
-    def test_it_resumes_from_the_failed_page_and_marks_nothing_removed_halfway(self, fake_services, recorded_sleeps, settings):
+    def test_it_resumes_from_the_failed_page_and_marks_nothing_removed_halfway(self, fake_services, recorded_sleeps,
+                                                                               settings):
         settings.ENRICHMENT_MAX_RETRIES = 1
         collection = DiscogsCollection.generate(250).install(fake_services)
         discogs_sync()
@@ -159,15 +163,16 @@ class TestGeneratedCollection:
         result = discogs_sync()
         assert result.resumed_from_page == 2 and result.pages_fetched == 2
         assert [r.param("page") for r in page_requests(fake_services)] == ["2", "3"]
-        assert set(CollectionItem.objects.filter(removed_at__isnull=False).values_list("discogs_instance_id", flat=True)) == {
-            5_000_001, 5_000_240}
+        assert set(CollectionItem.objects.filter(removed_at__isnull=False)
+                   .values_list("discogs_instance_id", flat=True)) == {5_000_001, 5_000_240}
 
     def test_it_fetches_missing_tracklists_from_the_release_endpoint(self, fake_services):
         DiscogsCollection.generate(3).install(fake_services)
         discogs_sync()
         assert discogs_tracklists_fetch(limit=10) == 3
         album = Album.objects.get(discogs_release_id=1_000_001)
-        assert list(album.tracks.order_by("number").values_list("position", "number")) == [("A1", 1), ("A2", 2), ("B1", 3)]
+        assert list(album.tracks.order_by("number").values_list("position", "number")) == [
+            ("A1", 1), ("A2", 2), ("B1", 3)]
         assert album.tracks.get(position="A1").duration_ms == 237_000
         fake_services.recorded.clear()
         assert discogs_tracklists_fetch(limit=10) == 0 and not fake_services.requests_to("discogs")
@@ -177,8 +182,10 @@ class TestGeneratedCollection:
 class TestOwnedListenedLink:
     def test_it_links_an_edition_to_its_listened_album_ignoring_edition_noise(self, fake_services):
         collection = DiscogsCollection()
-        for release_id, title in [(1, "Abbey Road (Remastered 2009)"), (2, "Blue [Deluxe Edition]"), (3, "Song - Single")]:
-            collection.add_release(release_id=release_id, title=title, artists=[{"name": "Band (2)", "id": 77, "anv": "", "join": ""}])
+        for release_id, title in [(1, "Abbey Road (Remastered 2009)"), (2, "Blue [Deluxe Edition]"),
+                                  (3, "Song - Single")]:
+            collection.add_release(release_id=release_id, title=title,
+                                   artists=[{"name": "Band (2)", "id": 77, "anv": "", "join": ""}])
             collection.add_copy(release_id=release_id, instance_id=100 + release_id)
         collection.install(fake_services)
         band = make_artist("Band")

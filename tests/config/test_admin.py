@@ -67,7 +67,8 @@ def journal(owner):
     state = TrackerState.load()
     state.now_playing_track = track
     state.save()
-    Schedule.objects.create(name="lastfm_poll", func="tracker.tasks.lastfm_poll", schedule_type=Schedule.MINUTES, minutes=2)
+    Schedule.objects.create(name="lastfm_poll", func="tracker.tasks.lastfm_poll", schedule_type=Schedule.MINUTES,
+                            minutes=2)
     now = timezone.now()
     for success in (True, False):
         Task.objects.create(
@@ -136,7 +137,9 @@ def test_it_searches_and_filters_albums(owner_client, journal):
 
     by_decade = owner_client.get(url(journal["album"].__class__, "changelist"), {"decade": "1990"})
     assert {a.title for a in by_decade.context["cl"].result_list} == {"Dummy", "Mezzanine"}
-    assert not owner_client.get(url(journal["album"].__class__, "changelist"), {"decade": "2000"}).context["cl"].result_list
+    assert not owner_client.get(
+        url(journal["album"].__class__, "changelist"), {"decade": "2000"}
+    ).context["cl"].result_list
 
 
 def add_more_of_everything(n: int) -> None:
@@ -177,7 +180,8 @@ def test_it_fills_the_denormalized_columns_of_a_scrobble_added_by_hand(owner_cli
     track = journal["track"]
     response = owner_client.post(
         url(Scrobble, "add"),
-        {"track": track.pk, "played_at_0": "2024-06-30", "played_at_1": "23:30:00", "source": "manual", "ms_played": ""},
+        {"track": track.pk, "played_at_0": "2024-06-30", "played_at_1": "23:30:00", "source": "manual",
+         "ms_played": ""},
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     scrobble = Scrobble.objects.get(source="manual")

@@ -98,13 +98,15 @@ def test_it_migrates_a_fresh_sqlite_file_in_wal_mode_with_its_cache_table(tmp_pa
     env = {**os.environ, "JOURNAL_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
     db = sqlite3.connect(tmp_path / "journal.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"journal_cache", "tracker_scrobble", "django_q_schedule"} <= tables
     health = subprocess.run(
-        [sys.executable, "-c", "import django,json;django.setup();from core.selectors.health import health_report;print(json.dumps(health_report()))"],
+        [sys.executable, "-c", "import django,json;django.setup();"
+         "from core.selectors.health import health_report;print(json.dumps(health_report()))"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )
     assert json.loads(health.stdout)["database"] == {"ok": True, "vendor": "sqlite"}

@@ -52,7 +52,8 @@ def fingerprint() -> str:
             "loved", "ms_played"),
         CollectionItem.objects.order_by("discogs_instance_id").values_list(
             "album__title", "album__format", "discogs_instance_id", "folder_name", "date_added", "rating"),
-        ArtistSimilar.objects.order_by("artist__name", "similar__name").values_list("artist__name", "similar__name", "match"),
+        ArtistSimilar.objects.order_by("artist__name", "similar__name").values_list(
+            "artist__name", "similar__name", "match"),
     ]
     return hashlib.sha256(repr([list(rows) for rows in parts]).encode()).hexdigest()
 
@@ -156,9 +157,11 @@ def test_it_builds_a_library_of_the_requested_size():
     assert (Artist.objects.count(), Track.objects.count(), Scrobble.objects.count()) == (20, 600, 2_000)
     assert Album.objects.filter(listened_album__isnull=True).count() == 60
     assert CollectionItem.objects.count() == result.copies == 30
-    track_counts = Album.objects.filter(listened_album__isnull=True).annotate(n=Count("tracks")).values_list("n", flat=True)
+    track_counts = (Album.objects.filter(listened_album__isnull=True).annotate(n=Count("tracks"))
+                    .values_list("n", flat=True))
     assert 8 <= sum(track_counts) / len(track_counts) <= 12
-    assert Track.objects.filter(duration_ms__lt=120_000).count() == Track.objects.filter(duration_ms__gt=420_000).count() == 0
+    assert (Track.objects.filter(duration_ms__lt=120_000).count()
+            == Track.objects.filter(duration_ms__gt=420_000).count() == 0)
 
 
 @pytest.mark.django_db

@@ -88,8 +88,8 @@ class DiscogsCollection:
     def add_release(self, *, release_id: int, title: str, artists: list[dict], year: int = 1998,
                     format_name: str = "Vinyl", descriptions: list[str] | None = None,
                     label: tuple[str, int, str] = ("Source", 1852, "SRC 1"), genres: list[str] | None = None,
-                    styles: list[str] | None = None, master_id: int = 0, tracks: list[tuple[str, str, str]] | None = None
-                    ) -> dict:
+                    styles: list[str] | None = None, master_id: int = 0,
+                    tracks: list[tuple[str, str, str]] | None = None) -> dict:
         base = "https://api.discogs.com"
         info = {
             "id": release_id, "master_id": master_id,

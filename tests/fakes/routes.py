@@ -148,7 +148,8 @@ def _discogs(fake: FakeServices) -> None:
             return fake.fixture_reply("discogs/error_404.json", status=404)
         return fake.fixture_reply("discogs/release.json")
 
-    fake.route("discogs", "GET", r"/oauth/identity", authorized(lambda r, m: fake.fixture_reply("discogs/identity.json")))
+    fake.route("discogs", "GET", r"/oauth/identity",
+               authorized(lambda r, m: fake.fixture_reply("discogs/identity.json")))
     fake.route("discogs", "GET", r"/users/(?P<user>[^/]+)", authorized(user_only("discogs/user.json")))
     fake.route("discogs", "GET", r"/users/(?P<user>[^/]+)/collection/folders",
                authorized(user_only("discogs/collection_folders.json")))
@@ -205,7 +206,8 @@ def _apify(fake: FakeServices) -> None:
 def _ai(fake: FakeServices) -> None:
     def authorized(fixture: str):
         def answer(request: RecordedRequest, match) -> Reply:
-            if fake.is_rejected("ai") or request.headers.get("Authorization") != f"Bearer {fake.credentials['ai_api_key']}":
+            if (fake.is_rejected("ai")
+                    or request.headers.get("Authorization") != f"Bearer {fake.credentials['ai_api_key']}"):
                 return fake.fixture_reply("openai/error_401.json", status=401)
             return fake.fixture_reply(fixture)
         return answer

@@ -165,7 +165,8 @@ class FakeServices:
         if content_type is None:
             content_type = {"xml": "text/xml; charset=utf-8", "txt": "text/plain; charset=utf-8"}.get(
                 name.rsplit(".", 1)[-1], "application/json")
-        return Reply(status=status, body=self.fixture_text(name), headers=dict(headers or {}), content_type=content_type)
+        return Reply(status=status, body=self.fixture_text(name), headers=dict(headers or {}),
+                     content_type=content_type)
 
     # --- knobs ------------------------------------------------------------------------
     def fail(self, service: str, *, status: int = 503, times: int | None = 1, retry_after: float | None = None,
@@ -222,7 +223,8 @@ class FakeServices:
                 "error": {"status": failure.status, "message": f"fake {request.service} failure {failure.status}"}}
             return Reply(status=failure.status, body=body, headers=headers)
         if malformed:
-            return Reply(status=200, body="<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="text/html")
+            return Reply(status=200, body="<html><body><h1>502 Bad Gateway</h1></body></html>",
+                         content_type="text/html")
         for route in routes:
             if route.service == request.service and route.method in (request.method, "*"):
                 match = route.pattern.fullmatch(request.path)

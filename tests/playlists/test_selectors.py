@@ -25,7 +25,8 @@ def test_it_loads_playlists_with_ordered_tracks_in_constant_queries():
     _playlist("Two", list(reversed(tracks)))
     with CaptureQueriesContext(connection) as captured:
         page = playlist_page()
-        rows = [(p.name, p.track_count, [e.track.title for e in p.entries.all()], [e.track.album.title for e in p.entries.all()]) for p in page]
+        rows = [(p.name, p.track_count, [e.track.title for e in p.entries.all()],
+                 [e.track.album.title for e in p.entries.all()]) for p in page]
     assert rows[0] == ("Two", 4, ["Roads", "Strangers", "Sour Times", "Mysterons"], ["Dummy"] * 4)
     assert rows[1][0] == "One"
     assert len(captured) == 3  # count, playlists, entries with tracks

@@ -54,7 +54,8 @@ def test_it_can_leave_out_private_sessions():
 
 
 def test_it_reads_the_legacy_endsong_format_and_passes_over_video_history():
-    report = imported("spotify_extended/legacy/endsong_0.json", "spotify_extended/Streaming_History_Video_2023-2024.json")
+    report = imported("spotify_extended/legacy/endsong_0.json",
+                      "spotify_extended/Streaming_History_Video_2023-2024.json")
     assert sorted(Scrobble.objects.values_list("played_at", flat=True)) == [
         utc(2021, 6, 12, 13, 37, 28), utc(2021, 6, 12, 18, 57, 55)
     ]
@@ -96,7 +97,8 @@ def test_old_and_new_listenbrainz_exports_give_nine_listens():
 def test_it_imports_zips_as_the_services_deliver_them(tmp_path):
     spotify_zip = zip_tree(IMPORTS / "spotify_extended", tmp_path / "my_spotify_data.zip",
                            prefix="Spotify Extended Streaming History/", pattern="Streaming_History_*.json")
-    lb_zip = zip_tree(IMPORTS / "listenbrainz/listenbrainz_rj_demo_1734220800", tmp_path / "listenbrainz_rj_demo_1734220800.zip")
+    lb_zip = zip_tree(IMPORTS / "listenbrainz/listenbrainz_rj_demo_1734220800",
+                      tmp_path / "listenbrainz_rj_demo_1734220800.zip")
     report = history_import(paths=[spotify_zip, lb_zip])
     assert not report.failed
     assert Scrobble.objects.filter(source="spotify").count() == 10

@@ -37,7 +37,8 @@ def post(owner_client, captured, files, format="auto", htmx=True):
         return owner_client.post(reverse("import_upload"), {"files": files, "format": format}, **extra)
 
 
-def test_it_imports_an_uploaded_lastfm_csv_and_shows_the_outcome(owner_client, django_capture_on_commit_callbacks, data_dir):
+def test_it_imports_an_uploaded_lastfm_csv_and_shows_the_outcome(owner_client, django_capture_on_commit_callbacks,
+                                                                 data_dir):
     response = post(owner_client, django_capture_on_commit_callbacks, [upload(IMPORTS / "lastfm" / "rj_demo.csv")])
     assert response.status_code == 200
     assert Scrobble.objects.count() == 10
@@ -61,7 +62,8 @@ def test_it_imports_several_files_and_a_zip_of_an_export(owner_client, django_ca
                 archive.write(path, path.relative_to(IMPORTS / "listenbrainz").as_posix())
     files = [
         SimpleUploadedFile("listenbrainz_export.zip", buffer.getvalue(), content_type="application/zip"),
-        upload(IMPORTS / "spotify_extended" / "Streaming_History_Audio_2023-2024_0.json", content_type="application/json"),
+        upload(IMPORTS / "spotify_extended" / "Streaming_History_Audio_2023-2024_0.json",
+               content_type="application/json"),
     ]
     post(owner_client, django_capture_on_commit_callbacks, files)
     job = Job.objects.get(kind=IMPORT_KIND)
@@ -83,8 +85,10 @@ def test_it_counts_a_second_upload_as_already_present(owner_client, django_captu
     assert import_upload.import_file_results(job=latest)[0].already_present == 10
 
 
-def test_it_names_the_file_and_line_of_a_malformed_file_and_changes_nothing(owner_client, django_capture_on_commit_callbacks):
-    response = post(owner_client, django_capture_on_commit_callbacks, [upload(IMPORTS / "malformed" / "rj_demo_bad_date.csv")])
+def test_it_names_the_file_and_line_of_a_malformed_file_and_changes_nothing(owner_client,
+                                                                            django_capture_on_commit_callbacks):
+    response = post(owner_client, django_capture_on_commit_callbacks,
+                    [upload(IMPORTS / "malformed" / "rj_demo_bad_date.csv")])
     assert response.status_code == 200
     assert Scrobble.objects.count() == 0
     job = Job.objects.get(kind=IMPORT_KIND)
@@ -96,7 +100,8 @@ def test_it_names_the_file_and_line_of_a_malformed_file_and_changes_nothing(owne
     assert "rj_demo_bad_date.csv" in html and "line 3" in html and "nothing imported from this file" in html
 
 
-def test_it_refuses_a_file_that_is_no_history_and_stores_nothing(owner_client, django_capture_on_commit_callbacks, data_dir):
+def test_it_refuses_a_file_that_is_no_history_and_stores_nothing(owner_client, django_capture_on_commit_callbacks,
+                                                                  data_dir):
     files = [SimpleUploadedFile("shopping.json", b'{"eggs": 12}', content_type="application/json")]
     response = post(owner_client, django_capture_on_commit_callbacks, files)
     html = response.content.decode()
@@ -110,22 +115,26 @@ def test_it_refuses_a_zip_without_history_and_an_unknown_format(owner_client, dj
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("notes/readme.md", "hello")
         archive.writestr("data.json", '{"a": 1}')
-    response = post(owner_client, django_capture_on_commit_callbacks, [SimpleUploadedFile("export.zip", buffer.getvalue())])
+    response = post(owner_client, django_capture_on_commit_callbacks,
+                    [SimpleUploadedFile("export.zip", buffer.getvalue())])
     assert "export.zip: no listening-history file inside this zip" in response.content.decode()
-    response = post(owner_client, django_capture_on_commit_callbacks, [upload(IMPORTS / "lastfm" / "rj_demo.csv")], format="napster")
+    response = post(owner_client, django_capture_on_commit_callbacks, [upload(IMPORTS / "lastfm" / "rj_demo.csv")],
+                    format="napster")
     assert "Unknown format" in response.content.decode()
     assert not Job.objects.exists() and not Scrobble.objects.exists()
 
 
 def test_it_refuses_a_file_of_another_format_than_the_one_chosen(owner_client, django_capture_on_commit_callbacks):
-    response = post(owner_client, django_capture_on_commit_callbacks, [upload(IMPORTS / "lastfm" / "rj_demo.csv")], format="spotify")
+    response = post(owner_client, django_capture_on_commit_callbacks, [upload(IMPORTS / "lastfm" / "rj_demo.csv")],
+                    format="spotify")
     assert "not spotify" in response.content.decode()
     assert not Scrobble.objects.exists()
 
 
 @override_settings(IMPORT_MAX_UPLOAD_MB=0)
 def test_it_refuses_an_upload_over_the_size_limit(owner_client, django_capture_on_commit_callbacks):
-    response = post(owner_client, django_capture_on_commit_callbacks, [upload(IMPORTS / "lastfm" / "rj_demo.csv")], htmx=False)
+    response = post(owner_client, django_capture_on_commit_callbacks, [upload(IMPORTS / "lastfm" / "rj_demo.csv")],
+                    htmx=False)
     assert response.status_code == 302 and response["Location"].endswith("#imports")
     assert "larger than 0 MB" in owner_client.get(reverse("settings")).content.decode()
     assert not Job.objects.exists() and not Scrobble.objects.exists()

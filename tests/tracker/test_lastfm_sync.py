@@ -144,7 +144,8 @@ def test_it_mirrors_loved_tracks_onto_plays(history):
     some = Scrobble.objects.select_related("track", "artist").first()
     history.loved = [FakePlay(1, some.artist.name, some.track.title)]
     assert lastfm_loved_sync() >= 1
-    assert Scrobble.objects.filter(loved=True, track=some.track).count() == Scrobble.objects.filter(track=some.track).count()
+    assert (Scrobble.objects.filter(loved=True, track=some.track).count()
+            == Scrobble.objects.filter(track=some.track).count())
     history.loved = []
     lastfm_loved_sync()
     assert not Scrobble.objects.filter(loved=True).exists()

@@ -24,7 +24,8 @@ def test_it_writes_rows_skips_plays_already_stored_and_counts_the_new_ones():
     moments = [datetime(2024, 3, 1, 20, minute, tzinfo=UTC) for minute in (0, 5, 10)]
     assert scrobble_rows_insert(rows_for(track, moments, times)) == 3
     assert scrobble_rows_insert(rows_for(track, moments[1:] + [datetime(2024, 3, 1, 21, tzinfo=UTC)], times)) == 1
-    assert sorted(Scrobble.objects.values_list("played_at", flat=True)) == [*moments, datetime(2024, 3, 1, 21, tzinfo=UTC)]
+    assert sorted(Scrobble.objects.values_list("played_at", flat=True)) == [
+        *moments, datetime(2024, 3, 1, 21, tzinfo=UTC)]
 
 
 def test_it_stores_the_local_day_and_hour_of_the_time_zone():

@@ -28,7 +28,8 @@ def test_it_breaks_ties_on_the_same_second_without_losing_plays():
     track_a, track_b = make_track("A"), None
     track_b = make_track("B", track_a.album)
     same = utc(2024, 5, 1, 12, 0)
-    plays = [make_scrobble(track_a, same), make_scrobble(track_b, same), make_scrobble(track_a, same - timedelta(minutes=3))]
+    plays = [make_scrobble(track_a, same), make_scrobble(track_b, same),
+             make_scrobble(track_a, same - timedelta(minutes=3))]
     filters = journal.parse_filters()
     first = journal.journal_page(filters=filters, limit=1)
     second = journal.journal_page(filters=filters, cursor=first.next_cursor, limit=1)
@@ -60,7 +61,8 @@ def test_it_counts_plays_per_month_with_empty_months_as_zero():
     make_scrobble(track, utc(2024, 1, 11, 12))
     make_scrobble(track, utc(2024, 3, 2, 12))
     bars = charts.month_bars(stats.plays_per_month(today=date(2024, 4, 15)))
-    assert [(b["label"], b["value"]) for b in bars] == [("Jan 2024", 2), ("Feb 2024", 0), ("Mar 2024", 1), ("Apr 2024", 0)]
+    assert [(b["label"], b["value"]) for b in bars] == [
+        ("Jan 2024", 2), ("Feb 2024", 0), ("Mar 2024", 1), ("Apr 2024", 0)]
 
 
 def test_it_limits_plays_per_month_to_the_last_months():
@@ -85,7 +87,8 @@ def test_it_falls_back_to_the_default_period():
 def test_it_sees_new_plays_despite_the_analytics_cache():
     make_listening_history(plays_per_day=2, days=1)
     assert analytics.analytics_overview(period="7d")["total"] == 2
-    make_scrobble(make_track("Only You", make_album("Portishead", make_artist("Portishead (live)"))), timezone.now() - timedelta(minutes=90))
+    make_scrobble(make_track("Only You", make_album("Portishead", make_artist("Portishead (live)"))),
+                  timezone.now() - timedelta(minutes=90))
     assert analytics.analytics_overview(period="7d")["total"] == 3
 
 

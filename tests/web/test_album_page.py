@@ -26,16 +26,19 @@ def test_it_shows_plays_over_time_and_related_albums(owner_client):
     assert "Plays over time" in html and "Related albums" in html and "Talkie Walkie" in html
 
 
-def test_it_fetches_a_missing_tracklist_once_when_the_album_is_opened(owner_client, fake_services, django_capture_on_commit_callbacks):
+def test_it_fetches_a_missing_tracklist_once_when_the_album_is_opened(owner_client, fake_services,
+                                                                      django_capture_on_commit_callbacks):
     collection = DiscogsCollection()
-    collection.add_release(release_id=42, title="Dummy", artists=[{"name": "Portishead", "id": 2568, "anv": "", "join": ""}],
+    collection.add_release(release_id=42, title="Dummy",
+                           artists=[{"name": "Portishead", "id": 2568, "anv": "", "join": ""}],
                            tracks=[("A1", "Mysterons", "5:02"), ("A2", "Sour Times", "4:11")])
     collection.install(fake_services)
     album = make_album("Dummy", make_artist("Portishead"), discogs_release_id=42)
     make_copy(album, instance_id=1)
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.get(reverse("album_detail", args=[album.pk]))
-    assert list(Track.objects.filter(album=album).order_by("number").values_list("title", flat=True)) == ["Mysterons", "Sour Times"]
+    assert list(Track.objects.filter(album=album).order_by("number").values_list("title", flat=True)) == [
+        "Mysterons", "Sour Times"]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         html = owner_client.get(reverse("album_detail", args=[album.pk])).content.decode()
     assert not callbacks and "Sour Times" in html

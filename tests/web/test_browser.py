@@ -26,19 +26,26 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 PASSWORD = "browser-password-123"
 
 LIBRARY = [
-    ("Portishead", "Dummy", 1994, "Vinyl", ["Mysterons", "Sour Times", "Strangers", "It Could Be Sweet", "Wandering Star", "Roads", "Glory Box"]),
-    ("Massive Attack", "Mezzanine", 1998, "Vinyl", ["Angel", "Risingson", "Teardrop", "Inertia Creeps", "Dissolved Girl"]),
+    ("Portishead", "Dummy", 1994, "Vinyl",
+     ["Mysterons", "Sour Times", "Strangers", "It Could Be Sweet", "Wandering Star", "Roads", "Glory Box"]),
+    ("Massive Attack", "Mezzanine", 1998, "Vinyl",
+     ["Angel", "Risingson", "Teardrop", "Inertia Creeps", "Dissolved Girl"]),
     ("Björk", "Homogenic", 1997, "CD", ["Hunter", "Jóga", "Unravel", "Bachelorette", "All Is Full of Love"]),
-    ("The Chemical Brothers", "Dig Your Own Hole", 1997, "Vinyl", ["Block Rockin' Beats", "Elektrobank", "Setting Sun", "The Private Psychedelic Reel"]),
+    ("The Chemical Brothers", "Dig Your Own Hole", 1997, "Vinyl",
+     ["Block Rockin' Beats", "Elektrobank", "Setting Sun", "The Private Psychedelic Reel"]),
     ("Air", "Moon Safari", 1998, "Vinyl", ["La Femme d'argent", "Sexy Boy", "All I Need", "Kelly Watch the Stars"]),
-    ("Radiohead", "OK Computer", 1997, "CD", ["Airbag", "Paranoid Android", "Exit Music (For a Film)", "No Surprises", "Lucky"]),
-    ("Khruangbin", "Con Todo El Mundo", 2018, "File", ["Como Me Quieres", "Maria También", "Evan Finds the Third Room", "Friday Morning"]),
-    ("Nils Frahm", "Spaces", 2013, "Cassette", ["An Aborted Beginning", "Says", "Hammers", "For – Peter – Toilet Brushes – More"]),
+    ("Radiohead", "OK Computer", 1997, "CD",
+     ["Airbag", "Paranoid Android", "Exit Music (For a Film)", "No Surprises", "Lucky"]),
+    ("Khruangbin", "Con Todo El Mundo", 2018, "File",
+     ["Como Me Quieres", "Maria También", "Evan Finds the Third Room", "Friday Morning"]),
+    ("Nils Frahm", "Spaces", 2013, "Cassette",
+     ["An Aborted Beginning", "Says", "Hammers", "For – Peter – Toilet Brushes – More"]),
 ]
 
 
@@ -49,13 +56,16 @@ def seed_library(*, days: int = 120, seed: int = 7) -> dict:
     albums, tracks_by_artist = [], {}
     for index, (artist_name, title, year, fmt, titles) in enumerate(LIBRARY):
         artist = make_artist(artist_name)
-        album = make_album(title, artist, year=year, format=fmt, label=label if index < 2 else None, catalog_number=f"GB {828 + index}")
+        album = make_album(title, artist, year=year, format=fmt, label=label if index < 2 else None,
+                           catalog_number=f"GB {828 + index}")
         albums.append(album)
         tracks_by_artist[artist] = [
-            make_track(track_title, album, number=n + 1, duration_ms=rng.randint(180_000, 420_000)) for n, track_title in enumerate(titles)
+            make_track(track_title, album, number=n + 1, duration_ms=rng.randint(180_000, 420_000))
+            for n, track_title in enumerate(titles)
         ]
         if index < 6:
-            make_copy(album, instance_id=1000 + index, date_added=timezone.now() - timedelta(days=30 * index), rating=index % 6)
+            make_copy(album, instance_id=1000 + index, date_added=timezone.now() - timedelta(days=30 * index),
+                      rating=index % 6)
     artists = list(tracks_by_artist)
     # An album whose title is markup: pages must show it as text.
     hostile = make_album("<script>alert(1)</script> {{ 7*7 }}", artists[0], year=2001)
@@ -82,7 +92,8 @@ def seed_library(*, days: int = 120, seed: int = 7) -> dict:
                 local_hour=local.hour, source=rng.choice(["lastfm", "lastfm", "spotify"]), loved=rng.random() < .08,
             ))
     Scrobble.objects.bulk_create(plays)
-    playlist = Playlist.objects.create(name="Late-night trip hop", description="Slow and dark, from your most played.", algorithm="top_forgotten")
+    playlist = Playlist.objects.create(name="Late-night trip hop", description="Slow and dark, from your most played.",
+                                       algorithm="top_forgotten")
     for position, track in enumerate(tracks_by_artist[artists[0]] + tracks_by_artist[artists[1]], start=1):
         PlaylistTrack.objects.create(playlist=playlist, track=track, position=position)
     state = TrackerState.load()
@@ -199,9 +210,11 @@ def test_it_loads_more_plays_in_the_journal(browser, live_server, library):
 
 
 def test_it_fits_a_phone_and_dark_mode(browser, live_server, library):
-    page, watcher = new_page(browser, live_server, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page, watcher = new_page(browser, live_server, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                             is_mobile=True, has_touch=True)
     log_in(page, live_server)
-    for name, path in [("20-phone-dashboard", "/"), ("21-phone-journal", "/journal/"), ("22-phone-album", f"/albums/{library['album'].pk}/")]:
+    for name, path in [("20-phone-dashboard", "/"), ("21-phone-journal", "/journal/"),
+                       ("22-phone-album", f"/albums/{library['album'].pk}/")]:
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

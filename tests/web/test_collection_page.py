@@ -49,9 +49,12 @@ def test_it_counts_the_plays_of_an_owned_record_through_its_listened_album(owner
 
 
 def test_it_sorts_by_plays_and_last_played(owner_client, shelf):
-    assert titles(owner_client.get(reverse("collection"), {"sort": "plays"})) == ["Dummy (Remastered 2014)", "Moon Safari", ">>>"]
-    assert titles(owner_client.get(reverse("collection"), {"sort": "last_played"})) == ["Moon Safari", "Dummy (Remastered 2014)", ">>>"]
-    assert titles(owner_client.get(reverse("collection"), {"sort": "added"})) == [">>>", "Moon Safari", "Dummy (Remastered 2014)"]
+    assert titles(owner_client.get(reverse("collection"), {"sort": "plays"})) == [
+        "Dummy (Remastered 2014)", "Moon Safari", ">>>"]
+    assert titles(owner_client.get(reverse("collection"), {"sort": "last_played"})) == [
+        "Moon Safari", "Dummy (Remastered 2014)", ">>>"]
+    assert titles(owner_client.get(reverse("collection"), {"sort": "added"})) == [
+        ">>>", "Moon Safari", "Dummy (Remastered 2014)"]
 
 
 @pytest.mark.parametrize("params, expected", [
@@ -86,7 +89,8 @@ def test_it_shows_a_list_view_with_plays_and_last_played(owner_client, shelf):
 
 
 def test_it_answers_htmx_filter_requests_with_the_grid_fragment_only(owner_client, shelf):
-    response = owner_client.get(reverse("collection"), {"format": "CD"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="collection-grid")
+    response = owner_client.get(reverse("collection"), {"format": "CD"}, HTTP_HX_REQUEST="true",
+                                HTTP_HX_TARGET="collection-grid")
     html = response.content.decode()
     assert "Moon Safari" in html and "<html" not in html and "<form" not in html
 

@@ -20,7 +20,8 @@ def htmx_post(client, url, **extra):
 
 
 class TestButton:
-    def test_it_starts_a_sync_and_answers_with_its_progress_bar(self, owner_client, fake_services, django_capture_on_commit_callbacks):
+    def test_it_starts_a_sync_and_answers_with_its_progress_bar(self, owner_client, fake_services,
+                                                                django_capture_on_commit_callbacks):
         DiscogsCollection.generate(150).install(fake_services)
         with django_capture_on_commit_callbacks(execute=True):
             response = htmx_post(owner_client, reverse("collection_sync"))
@@ -34,7 +35,8 @@ class TestButton:
         bar = owner_client.get(reverse("job_progress", args=[job.pk])).content.decode()
         assert 'value="100"' in bar and "hx-trigger" not in bar  # finished: stops polling
 
-    def test_it_shows_the_running_sync_instead_of_starting_another(self, owner_client, fake_services, django_capture_on_commit_callbacks):
+    def test_it_shows_the_running_sync_instead_of_starting_another(self, owner_client, fake_services,
+                                                                   django_capture_on_commit_callbacks):
         running = job_start(job=job_create(kind=JOB_KIND), total=500, message="Page 2 of 5")
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             response = htmx_post(owner_client, reverse("collection_sync"))
@@ -57,7 +59,8 @@ class TestButton:
         html = owner_client.get(reverse("settings")).content.decode()
         assert "Sync Discogs" in html and "Last sync" in html and "5 copies seen" in html
 
-    def test_it_shows_a_clear_error_when_the_token_is_rejected(self, owner_client, fake_services, django_capture_on_commit_callbacks):
+    def test_it_shows_a_clear_error_when_the_token_is_rejected(self, owner_client, fake_services,
+                                                               django_capture_on_commit_callbacks):
         fake_services.reject_auth("discogs")
         with django_capture_on_commit_callbacks(execute=True):
             htmx_post(owner_client, reverse("collection_sync"))
@@ -75,7 +78,8 @@ class TestButton:
 
 
 class TestApi:
-    def test_it_starts_a_sync_and_reports_progress_through_the_job(self, owner, client, fake_services, django_capture_on_commit_callbacks):
+    def test_it_starts_a_sync_and_reports_progress_through_the_job(self, owner, client, fake_services,
+                                                                   django_capture_on_commit_callbacks):
         _, raw = ApiToken.issue(user=owner)
         auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
         with django_capture_on_commit_callbacks(execute=True):
@@ -101,7 +105,8 @@ class TestApi:
         assert body["count"] == expected and len(body["items"]) == min(60, expected)
         titles = [a["title"] for a in body["items"]]
         assert titles == sorted(titles)
-        assert all(a["format"] == "Cassette" and a["copies"] >= 1 and a["url"].startswith("/albums/") for a in body["items"])
+        assert all(a["format"] == "Cassette" and a["copies"] >= 1 and a["url"].startswith("/albums/")
+                   for a in body["items"])
         page_two = owner_client.get("/api/v1/collection/albums", {"page": 2}).json()
         assert page_two["count"] == 130 and len(page_two["items"]) == 60
 
@@ -123,7 +128,8 @@ class TestCommand:
         call_command("sync_discogs", "--tracklists", "3", stdout=out, stderr=err)
         assert "Page 3 of 3: 210 copies stored" in err.getvalue()
         lines = out.getvalue().strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("Discogs: 210 copies seen") and "3 tracklists fetched" in lines[0]
+        assert (len(lines) == 1 and lines[0].startswith("Discogs: 210 copies seen")
+                and "3 tracklists fetched" in lines[0])
 
     def test_it_fails_with_a_one_line_reason_on_a_rejected_token(self, fake_services):
         fake_services.reject_auth("discogs")

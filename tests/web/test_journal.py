@@ -73,7 +73,8 @@ class TestFilters:
         assert len(shown(owner_client, **{"from": "2024-05-04"})) == 2
 
     def test_it_combines_filters(self, owner_client, plays):
-        assert titles(shown(owner_client, source="spotify", loved="1", artist=plays["teardrop"].artist_id)) == {"Teardrop"}
+        assert titles(shown(owner_client, source="spotify", loved="1",
+                            artist=plays["teardrop"].artist_id)) == {"Teardrop"}
 
     def test_it_ignores_malformed_filters_on_the_page(self, owner_client, plays):
         assert len(shown(owner_client, artist="x", source="napster", **{"from": "yesterday"})) == 8
@@ -108,7 +109,8 @@ class TestInfiniteScroll:
         start = utc(2024, 5, 1, 12, 0)
         return [make_scrobble(track, start - timedelta(hours=n)) for n in range(12)]
 
-    def test_it_loads_more_when_the_end_of_the_rows_is_revealed_with_a_real_link_fallback(self, owner_client, many, monkeypatch):
+    def test_it_loads_more_when_the_end_of_the_rows_is_revealed_with_a_real_link_fallback(self, owner_client, many,
+                                                                                          monkeypatch):
         monkeypatch.setattr(journal, "PAGE_SIZE", 5)
         html = owner_client.get(reverse("journal")).content.decode()
         assert html.count('hx-trigger="revealed"') == 1
@@ -116,10 +118,12 @@ class TestInfiniteScroll:
         assert 'id="load-more" hx-get="/journal/?more=' in after_last_row and 'hx-trigger="revealed"' in after_last_row
         assert 'href="/journal/?before=' in after_last_row  # works without JavaScript
 
-    def test_it_appends_the_next_rows_and_replaces_the_url_with_one_that_reloads_them(self, owner_client, many, monkeypatch):
+    def test_it_appends_the_next_rows_and_replaces_the_url_with_one_that_reloads_them(self, owner_client, many,
+                                                                                      monkeypatch):
         monkeypatch.setattr(journal, "PAGE_SIZE", 5)
         first = owner_client.get(reverse("journal")).context["page"]
-        response = owner_client.get(reverse("journal"), {"more": first.next_cursor}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="load-more")
+        response = owner_client.get(reverse("journal"), {"more": first.next_cursor}, HTTP_HX_REQUEST="true",
+                                    HTTP_HX_TARGET="load-more")
         second = response.context["page"]
         assert [p.pk for p in second.plays] == [p.pk for p in many[5:10]]
         reload_url = response["HX-Replace-Url"]
@@ -131,8 +135,10 @@ class TestInfiniteScroll:
     def test_it_ends_the_scroll_without_a_trigger_on_the_last_page(self, owner_client, many, monkeypatch):
         monkeypatch.setattr(journal, "PAGE_SIZE", 5)
         first = owner_client.get(reverse("journal")).context["page"]
-        second = owner_client.get(reverse("journal"), {"more": first.next_cursor}, HTTP_HX_REQUEST="true").context["page"]
-        html = owner_client.get(reverse("journal"), {"more": second.next_cursor}, HTTP_HX_REQUEST="true").content.decode()
+        second = owner_client.get(reverse("journal"), {"more": first.next_cursor},
+                                  HTTP_HX_REQUEST="true").context["page"]
+        html = owner_client.get(reverse("journal"), {"more": second.next_cursor},
+                                HTTP_HX_REQUEST="true").content.decode()
         assert html.count('<li class="play') == 2 and "revealed" not in html and "every play" in html
 
     def test_it_keeps_filters_while_scrolling(self, owner_client, plays, monkeypatch):
@@ -140,7 +146,8 @@ class TestInfiniteScroll:
         first = owner_client.get(reverse("journal"), {"source": "lastfm"}).context["page"]
         html = owner_client.get(reverse("journal"), {"source": "lastfm"}).content.decode()
         assert f"source=lastfm&amp;more={first.next_cursor}" in html
-        rest = owner_client.get(reverse("journal"), {"source": "lastfm", "more": first.next_cursor}, HTTP_HX_REQUEST="true")
+        rest = owner_client.get(reverse("journal"), {"source": "lastfm", "more": first.next_cursor},
+                                HTTP_HX_REQUEST="true")
         assert {p.source for p in rest.context["page"].plays} == {"lastfm"}
 
     def test_it_opens_a_fragment_url_as_a_full_page(self, owner_client, many, monkeypatch):
@@ -177,7 +184,8 @@ def test_it_refuses_anonymous_visitors(client):
 def test_it_finds_text_matches_newest_first_on_both_sides_of_the_search_window(window, monkeypatch):
     monkeypatch.setattr(journal, "SEARCH_WINDOW", window)
     roads, angel = make_track("Roads"), make_track("Angel", make_album("Mezzanine", make_artist("Massive Attack")))
-    plays = [make_scrobble(roads if n % 3 == 0 else angel, utc(2024, 5, 1, 12, 0) - timedelta(hours=n)) for n in range(12)]
+    plays = [make_scrobble(roads if n % 3 == 0 else angel, utc(2024, 5, 1, 12, 0) - timedelta(hours=n))
+             for n in range(12)]
     expected = [p.pk for p in plays if p.track_id == roads.pk]
     filters = journal.parse_filters(q="road")
     first = journal.journal_page(filters=filters, limit=3)

@@ -140,7 +140,8 @@ class TestWithData:
         assert html.count('<li class="play') == 15
 
     def test_it_filters_the_journal(self, owner_client, history):
-        portishead = history[0].artist if history[0].artist.name == "Portishead" else Scrobble.objects.filter(artist__name="Portishead").first().artist
+        portishead = (history[0].artist if history[0].artist.name == "Portishead"
+                      else Scrobble.objects.filter(artist__name="Portishead").first().artist)
         response = owner_client.get(reverse("journal"), {"artist": portishead.pk})
         assert {p.artist_id for p in response.context["page"].plays} == {portishead.pk}
         response = owner_client.get(reverse("journal"), {"q": "teardrop"})
@@ -190,7 +191,8 @@ class TestWithData:
         response = owner_client.get(reverse("analytics"), {"period": "7d"})
         html = response.content.decode()
         assert response.context["total"] == 15
-        assert [r.obj.name for r in response.context["top_artists"]][:2] in (["Portishead", "Massive Attack"], ["Massive Attack", "Portishead"])
+        assert [r.obj.name for r in response.context["top_artists"]][:2] in (
+            ["Portishead", "Massive Attack"], ["Massive Attack", "Portishead"])
         assert "Listening clock" in html and "Plays per month" in html
         assert sum(bar["value"] for bar in response.context["months"]) == 15
 

@@ -39,7 +39,8 @@ def parse_tool_csv(stream: IO[str], name: str) -> Iterator[Play | str]:
         if not date.strip():
             yield SKIP_NOW_PLAYING
             continue
-        yield Play(artist=artist, album=album, title=title, played_at=utc_from_text(date, TOOL_DATE_FORMATS, name, line))
+        yield Play(artist=artist, album=album, title=title,
+                   played_at=utc_from_text(date, TOOL_DATE_FORMATS, name, line))
 
 
 def parse_ghan_csv(stream: IO[str], name: str) -> Iterator[Play | str]:

@@ -32,7 +32,8 @@ def parse_jsonl(stream: IO[str], name: str) -> Iterator[Play | str]:
 
 
 def _play(listen, name: str, line: int) -> Play:
-    if not isinstance(listen, dict) or "listened_at" not in listen or not isinstance(listen.get("track_metadata"), dict):
+    if (not isinstance(listen, dict) or "listened_at" not in listen
+            or not isinstance(listen.get("track_metadata"), dict)):
         raise ImportFileError(name, line, "not a ListenBrainz listen (no listened_at / track_metadata)")
     meta = listen["track_metadata"]
     info = meta.get("additional_info") or {}

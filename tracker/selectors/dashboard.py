@@ -23,7 +23,8 @@ class DayTotals:
 
 def tracker_state() -> TrackerState | None:
     """The poller's row with its now-playing track, artist and album, in one query."""
-    return TrackerState.objects.select_related("now_playing_track__artist", "now_playing_track__album").filter(pk=1).first()
+    return (TrackerState.objects.select_related("now_playing_track__artist", "now_playing_track__album")
+            .filter(pk=1).first())
 
 
 def now_playing(*, state: TrackerState | None = None):

@@ -215,7 +215,8 @@ def _with_position(qs: QuerySet, position: tuple[datetime, int] | None) -> Query
     return _older_than(qs, position) if position else qs
 
 
-def journal_page(*, filters: JournalFilters, cursor: str = "", until: str = "", limit: int | None = None) -> JournalPage:
+def journal_page(*, filters: JournalFilters, cursor: str = "", until: str = "",
+                 limit: int | None = None) -> JournalPage:
     """One page of plays older than `cursor`, with the cursor of the next page.
 
     With `until` (the cursor of the last row an infinite scroll had shown), the page runs

@@ -57,7 +57,8 @@ def ranked(rows: list[tuple[int, int]], model) -> list[Ranked]:
     related = {Album: ("artist",), Track: ("artist", "album")}.get(model, ())
     objects = model.objects.select_related(*related).in_bulk([pk for pk, _ in rows]) if rows else {}
     top = rows[0][1] if rows else 0
-    return [Ranked(objects[pk], plays, round(100 * plays / top, 1) if top else 0) for pk, plays in rows if pk in objects]
+    return [Ranked(objects[pk], plays, round(100 * plays / top, 1) if top else 0)
+            for pk, plays in rows if pk in objects]
 
 
 def top_counts(qs: QuerySet, field: str, limit: int) -> list[tuple[int, int]]:
@@ -83,7 +84,8 @@ def top_tracks(*, since: date | None = None, limit: int = 10) -> list[Ranked]:
     return ranked(top_counts(scrobbles_since(since=since), "track_id", limit), Track)
 
 
-def plays_per_day(*, qs: QuerySet | None = None, since: date | None = None, until: date | None = None) -> dict[date, int]:
+def plays_per_day(*, qs: QuerySet | None = None, since: date | None = None,
+                  until: date | None = None) -> dict[date, int]:
     """{local_date: plays}, from the (local_date, local_hour) index."""
     qs = Scrobble.objects.all() if qs is None else qs
     if since:

@@ -76,7 +76,8 @@ def import_upload_start(*, files: list[UploadedFile], format: str = "auto") -> J
                                 "video or podcast history, account data, documents)"]
         raise UploadRejected("Nothing was imported. " + "; ".join(problems))
 
-    job = job_create(kind=IMPORT_KIND, params={"format": format, "files": names}, message="Uploaded; waiting for a worker…")
+    job = job_create(kind=IMPORT_KIND, params={"format": format, "files": names},
+                     message="Uploaded; waiting for a worker…")
     folder = uploads_folder() / f"import-{job.pk}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -181,7 +182,8 @@ def _check_zip(archive: zipfile.ZipFile, name: str, format: str) -> tuple[int, s
     found = 0
     for info in archive.infolist():
         member = info.filename
-        if info.is_dir() or member.startswith("__MACOSX/") or Path(member).name.startswith(".") or passed_over_reason(member):
+        if (info.is_dir() or member.startswith("__MACOSX/") or Path(member).name.startswith(".")
+                or passed_over_reason(member)):
             continue
         with archive.open(info) as raw:
             head = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace").read(HEAD_CHARS)

@@ -162,7 +162,8 @@ class _Ingest:
         if not valid:
             return result
 
-        keyed = [(play, _name_key(play.artist), _title_key(play.album) if play.album else "", _title_key(play.title)) for play in valid]
+        keyed = [(play, _name_key(play.artist), _title_key(play.album) if play.album else "", _title_key(play.title))
+                 for play in valid]
         self._resolve_artists({artist_key: play.artist for play, artist_key, _, _ in keyed})
         self._resolve_albums({(self.artist_ids[a], al): play.album for play, a, al, _ in keyed if al})
         self._resolve_tracks(

@@ -49,7 +49,9 @@ def journal(request):
     if htmx and more:
         response = render(request, "tracker/journal.html#rows", context)
         if last:
-            response["HX-Replace-Url"] = _journal_url({**base, "before": start, "until": journal_selectors.encode_cursor(last)})
+            response["HX-Replace-Url"] = _journal_url(
+                {**base, "before": start, "until": journal_selectors.encode_cursor(last)}
+            )
         return response
     context["has_history"] = bool(page.plays) or Scrobble.objects.exists()
     if htmx and request.htmx.target == "journal-results":

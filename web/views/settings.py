@@ -86,14 +86,18 @@ def tracker_update(request):
     """Switch Last.fm polling on or off and set its interval (tracker_set)."""
     if (unconfigured := service_not_configured(service="lastfm")) is not None:
         error = f"{unconfigured} first."
-        return _tracker_panel(request, error=error) if request.htmx else _back_to_settings(request, "tracker", error=error)
+        return (_tracker_panel(request, error=error) if request.htmx
+                else _back_to_settings(request, "tracker", error=error))
     interval = request.POST.get("interval_seconds", "").strip()
     if interval and not interval.isdigit():
         error = "The interval is a number of seconds."
-        return _tracker_panel(request, error=error) if request.htmx else _back_to_settings(request, "tracker", error=error)
-    state = tracker_set(enabled=request.POST.get("enabled") in ("1", "on", "true"), interval_seconds=int(interval) if interval else None)
+        return (_tracker_panel(request, error=error) if request.htmx
+                else _back_to_settings(request, "tracker", error=error))
+    state = tracker_set(enabled=request.POST.get("enabled") in ("1", "on", "true"),
+                        interval_seconds=int(interval) if interval else None)
     notice = f"Polling {'on' if state.enabled else 'off'}, every {state.interval_seconds} s."
-    return _tracker_panel(request, notice=notice) if request.htmx else _back_to_settings(request, "tracker", notice=notice)
+    return (_tracker_panel(request, notice=notice) if request.htmx
+            else _back_to_settings(request, "tracker", notice=notice))
 
 
 @require_POST
@@ -115,7 +119,8 @@ def import_upload(request):
     """Store uploaded history files and queue their import; answers the import's status."""
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     if declared > upload_max_bytes():  # refuse before reading the body
-        error = f"The upload is larger than {upload_max_bytes() // (1024 * 1024):,} MB (IMPORT_MAX_UPLOAD_MB); nothing was imported."
+        error = (f"The upload is larger than {upload_max_bytes() // (1024 * 1024):,} MB (IMPORT_MAX_UPLOAD_MB); "
+                 "nothing was imported.")
     else:
         try:
             job = import_upload_start(files=request.FILES.getlist("files"), format=request.POST.get("format", "auto"))

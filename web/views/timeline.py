@@ -24,13 +24,14 @@ def timeline(request):
     htmx = request.htmx and not request.htmx.history_restore_request
     last = page.plays[-1] if page.plays else None
     counts = timeline_selectors.day_hour_counts(day=day)
+    more_params = {"date": day.isoformat(), "after": page.next_cursor, "hour": last.local_hour if last else ""}
     context = {
         "day": day,
         "page": page,
         "after": after,
         "blocks": timeline_selectors.hour_blocks(plays=page.plays, counts=counts),
         "continued_hour": request.GET.get("hour", "") if after else "",
-        "more_url": f"{reverse('timeline')}?{urlencode({'date': day.isoformat(), 'after': page.next_cursor, 'hour': last.local_hour if last else ''})}",
+        "more_url": f"{reverse('timeline')}?{urlencode(more_params)}",
         "later_url": f"{reverse('timeline')}?{urlencode({'date': day.isoformat(), 'after': page.next_cursor})}",
     }
     if htmx and after and request.htmx.target == "day-more":

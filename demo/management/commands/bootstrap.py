@@ -47,4 +47,6 @@ class Command(BaseCommand):
                 "  (shown once; set JOURNAL_ADMIN_PASSWORD to choose it, or run `manage.py changepassword`)"
             ))
         else:
-            self.stdout.write(self.style.SUCCESS(f"Created the owner account '{username}' (password from JOURNAL_ADMIN_PASSWORD)."))
+            self.stdout.write(self.style.SUCCESS(
+                f"Created the owner account '{username}' (password from JOURNAL_ADMIN_PASSWORD)."
+            ))

@@ -22,7 +22,8 @@ class Command(BaseCommand):
             raise CommandError(f"No such file or folder: {', '.join(missing)}")
 
         def progress(name, result):
-            self.stderr.write(f"\r{name}: {result.added + result.already_present + result.rejected:,} plays read", ending="")
+            self.stderr.write(f"\r{name}: {result.added + result.already_present + result.rejected:,} plays read",
+                              ending="")
 
         report = history_import(paths=paths, format=format, on_progress=progress)
         self.stderr.write("")
