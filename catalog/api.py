@@ -3,14 +3,39 @@
 from datetime import datetime
 
 from django.urls import reverse
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
-from catalog.selectors.collection import SORTS, collection_artists, collection_filters_parse, owned_albums
+from catalog.selectors.collection import (
+    SORTS,
+    collection_artists,
+    collection_filter_ids_problem,
+    collection_filters_parse,
+    owned_albums,
+)
 from catalog.services.discogs_sync import discogs_sync_queue
 from core.resilience.services import service_not_configured
 
 router = Router(tags=["collection"])
+MAX_PAGE = 1_000_000
+
+
+class Pages(PageNumberPagination):
+    """Page numbers checked before they become an OFFSET: a page outside 1 to MAX_PAGE is a
+    400, where a huge one was an integer the database cannot hold (a 500); a page past the
+    last is empty."""
+
+    class Input(Schema):
+        page: int = Field(1, description=f"1 to {MAX_PAGE:,}; a page past the last one is empty")
+        page_size: int | None = Field(None, description="capped at the endpoint's maximum")
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        if not 1 <= pagination.page <= MAX_PAGE:
+            raise HttpError(400, f"page must be between 1 and {MAX_PAGE:,}")
+        if pagination.page_size is not None and pagination.page_size < 1:
+            raise HttpError(400, "page_size must be at least 1")
+        return super().paginate_queryset(queryset, pagination, request, **params)
 
 
 class AlbumOut(Schema):
@@ -90,18 +115,21 @@ class Error(Schema):
     detail: str
 
 
-@router.get("/collection/albums", response=list[AlbumOut], summary="Owned albums, filtered, sorted and paginated")
-@paginate(PageNumberPagination, page_size=60)
+@router.get("/collection/albums", response={200: list[AlbumOut], 400: Error},
+            summary="Owned albums, filtered, sorted and paginated")
+@paginate(Pages, page_size=60)
 def collection_albums(request, filters: Query[AlbumFilters]):
     """Sorts: added, artist, title, year, plays, last_played. Filters as on the collection page."""
+    if problem := collection_filter_ids_problem(label=filters.label, folder=filters.folder):
+        raise HttpError(400, problem)
     params = filters.dict()
     sort = params.pop("sort")
     return owned_albums(filters=collection_filters_parse(params={k: v for k, v in params.items() if v is not None}),
                         sort=sort if sort in SORTS else "added")
 
 
-@router.get("/collection/artists", response=list[ArtistOut], summary="Artists of the owned albums")
-@paginate(PageNumberPagination, page_size=100)
+@router.get("/collection/artists", response={200: list[ArtistOut], 400: Error}, summary="Artists of the owned albums")
+@paginate(Pages, page_size=100)
 def collection_artist_list(request, q: str = "", sort: str = "name"):
     """Sorts: name, owned (most owned albums first)."""
     return collection_artists(q=q, sort=sort)

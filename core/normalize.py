@@ -3,7 +3,7 @@
 `name_key("Beyoncé & The Band (2)") == name_key("beyonce and the band")`: casefold, accents
 folded, punctuation and repeated spaces folded, a Discogs disambiguation suffix removed, `&`
 and `and` unified. Titles keep their edition words; `edition_free_title_key` drops them for
-owned ↔ listened matching.
+owned ↔ listened matching. `clean_text` makes outside text fit to store and show.
 """
 
 import re
@@ -20,6 +20,24 @@ _EDITION_NOISE = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+_BREAKS = re.compile(r" *[\t\n\v\f\r][\t\n\v\f\r ]*")
+# C0 and C1 controls (NUL…) other than the breaks above, and lone surrogates (no UTF-8 can hold them).
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(text: str, max_length: int | None = None) -> str:
+    """Outside text fit to store: control characters dropped, tabs and line breaks folded to
+    a space, the ends stripped, cut to `max_length` characters.
+
+    PostgreSQL refuses a NUL in text and SQLite stores it, so a name from a file, a feed or a
+    form goes through here before it is stored.
+    """
+    if not text:
+        return ""
+    if not text.isprintable():  # the common case skips both substitutions
+        text = _CONTROLS.sub("", _BREAKS.sub(" ", text))
+    text = text.strip()
+    return text[:max_length].rstrip() if max_length else text
 
 
 def fold(text: str) -> str:

@@ -10,6 +10,7 @@ from catalog.models import Album, Artist, Track
 from core.resilience.services import service_not_configured
 from tracker.selectors import journal as journal_selectors
 from tracker.selectors import timeline as timeline_selectors
+from tracker.selectors.stats import DAY_RANGE_TEXT, day_in_range
 from tracker.selectors.tracker_status import TrackerStatus, tracker_status
 from tracker.services.lastfm import tracker_set
 
@@ -156,7 +157,9 @@ def history_timeline(request, date: str = ""):
         try:
             day = datetime.strptime(date, "%Y-%m-%d").date()
         except ValueError:
-            raise HttpError(400, f"date must be YYYY-MM-DD, not {date!r}") from None
+            raise HttpError(400, f"date must be YYYY-MM-DD, not {date[:40]!r}") from None
+        if not day_in_range(day):
+            raise HttpError(400, f"date must be a day {DAY_RANGE_TEXT}, not {date!r}")
     else:
         day = timezone.localdate()
     plays = timeline_selectors.day_plays(day=day)

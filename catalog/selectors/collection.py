@@ -11,6 +11,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 
 from catalog.models import Album, AlbumTag, Artist, CollectionItem
+from core.normalize import clean_text
+from core.params import MAX_ID, parse_id
 
 PAGE_SIZE = 60
 SORTS = {
@@ -20,6 +22,7 @@ SORTS = {
 PLAYED_CHOICES = {"played": "Played", "never": "Never played"}
 FACETS_CACHE_KEY = "mj:collection:facets"
 FACETS_TTL = 600
+FOLDER_MIN_ID = 0  # Discogs folder 0 is "All"
 
 
 @dataclass(frozen=True)
@@ -68,19 +71,29 @@ def _int_or_none(value) -> int | None:
 
 
 def collection_filters_parse(*, params) -> CollectionFilters:
-    """Filters from a query dict (page or API); unknown values are ignored, never an error."""
+    """Filters from a query dict (page or API); unknown values are ignored, never an error
+    (the API checks ids first: see collection_filter_ids_problem)."""
     fmt = params.get("format", "") or ""
     decade = _int_or_none(params.get("decade"))
     played = params.get("played", "") or ""
     return CollectionFilters(
-        q=(params.get("q", "") or "").strip()[:200],
+        q=clean_text(params.get("q", ""), 200),
         format=fmt if fmt in Album.Format.values else "",
-        genre=(params.get("genre", "") or "").strip()[:100],
+        genre=clean_text(params.get("genre", ""), 100),
         decade=decade - decade % 10 if decade is not None and 1000 <= decade <= 2990 else None,
-        label=_int_or_none(params.get("label")),
-        folder=_int_or_none(params.get("folder")),
+        label=parse_id(params.get("label")),
+        folder=parse_id(params.get("folder"), minimum=FOLDER_MIN_ID),
         played=played if played in PLAYED_CHOICES else "",
     )
+
+
+def collection_filter_ids_problem(*, label=None, folder=None) -> str:
+    """Why a label or folder id given to the API can be no id, or "" (the page ignores it)."""
+    if label is not None and parse_id(label) is None:
+        return f"label must be an id from 1 to {MAX_ID}, not {str(label)[:40]!r}"
+    if folder is not None and parse_id(folder, minimum=FOLDER_MIN_ID) is None:
+        return f"folder must be an id from {FOLDER_MIN_ID} to {MAX_ID}, not {str(folder)[:40]!r}"
+    return ""
 
 
 def owned_albums(*, q: str = "", format: str = "", sort: str = "added",
@@ -213,7 +226,7 @@ def collection_artists(*, q: str = "", sort: str = "name") -> QuerySet:
     qs = (Artist.objects.filter(Exists(_present_copies().filter(album__artist=OuterRef("pk"))))
           .annotate(owned_albums=Count("primary_albums", filter=present, distinct=True),
                     copies=Count("primary_albums__copies", filter=present)))
-    if q:
-        qs = qs.filter(name__icontains=q.strip()[:200])
+    if q := clean_text(q, 200):
+        qs = qs.filter(name__icontains=q)
     order = {"owned": ("-owned_albums", "name", "id"), "name": ("name", "id")}.get(sort, ("name", "id"))
     return qs.order_by(*order)

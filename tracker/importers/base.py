@@ -1,4 +1,9 @@
-"""What every history-file parser shares: the error type, a streaming JSON reader, time parsing."""
+"""What every history-file parser shares: the error type, a streaming JSON reader, time parsing.
+
+A history entry is a few hundred bytes (a Last.fm page of them some hundred kilobytes): an
+entry or line over MAX_ENTRY_CHARS, or JSON nested deeper than Python's recursion limit, is
+no history, and the file is refused with its line instead of being read into memory whole.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ _DECODER = json.JSONDecoder()
 _scan = _DECODER.scan_once
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 CHUNK_CHARS = 1 << 20
+MAX_ENTRY_CHARS = 8 << 20
 
 
 class ImportFileError(Exception):
@@ -21,6 +27,14 @@ class ImportFileError(Exception):
         self.name, self.line, self.problem = name, line, problem
         where = f"{name}, line {line}" if line else name
         super().__init__(f"{where}: {problem}")
+
+
+def too_large(name: str, line: int) -> ImportFileError:
+    return ImportFileError(name, line, f"an entry longer than {MAX_ENTRY_CHARS >> 20} MB: not a listening history")
+
+
+def too_deep(name: str, line: int) -> ImportFileError:
+    return ImportFileError(name, line, "JSON nested too deeply: not a listening history")
 
 
 def iter_json_array(stream: IO[str], name: str) -> Iterator[tuple[int, object]]:
@@ -73,9 +87,13 @@ def iter_json_array(stream: IO[str], name: str) -> Iterator[tuple[int, object]]:
         try:
             item, end = _scan(buffer, pos)  # the C scanner behind json.loads, without its wrapper
         except (StopIteration, json.JSONDecodeError):
+            if len(buffer) - pos > MAX_ENTRY_CHARS:
+                raise too_large(name, line_at(pos)) from None
             if not eof and fill():
                 continue  # the item runs past the chunk read so far
             raise _broken_item(name, buffer, pos, line_at) from None
+        except RecursionError:
+            raise too_deep(name, line_at(pos)) from None
         yield line_at(pos), item
         pos = end
         expect_item = False

@@ -9,8 +9,15 @@ import json
 from collections.abc import Iterator
 from typing import IO
 
-from tracker.importers.base import ImportFileError, iter_json_array, utc_from_epoch
-from tracker.services.ingest import Play
+from tracker.importers.base import (
+    MAX_ENTRY_CHARS,
+    ImportFileError,
+    iter_json_array,
+    too_deep,
+    too_large,
+    utc_from_epoch,
+)
+from tracker.services.ingest import Play, duration_ms
 
 
 def parse_json_array(stream: IO[str], name: str) -> Iterator[Play | str]:
@@ -21,13 +28,19 @@ def parse_json_array(stream: IO[str], name: str) -> Iterator[Play | str]:
 
 def parse_jsonl(stream: IO[str], name: str) -> Iterator[Play | str]:
     """`listens/<year>/<month>.jsonl`: one listen per line."""
-    for line, text in enumerate(stream, start=1):
+    line = 0
+    while text := stream.readline(MAX_ENTRY_CHARS + 1):  # a line is never read whole past the limit
+        line += 1
+        if len(text) > MAX_ENTRY_CHARS:
+            raise too_large(name, line)
         if not text.strip():
             continue
         try:
             listen = json.loads(text)
         except json.JSONDecodeError as error:
             raise ImportFileError(name, line, f"broken JSON: {error.msg.lower()}") from None
+        except RecursionError:
+            raise too_deep(name, line) from None
         yield _play(listen, name, line)
 
 
@@ -47,11 +60,12 @@ def _play(listen, name: str, line: int) -> Play:
 
 
 def _duration_ms(info: dict) -> int | None:
+    """The track's length from free-form `additional_info`; None when missing or implausible."""
     try:
         if info.get("duration_ms") is not None:
-            return int(info["duration_ms"])
+            return duration_ms(float(info["duration_ms"]))
         if info.get("duration") is not None:
-            return int(float(info["duration"]) * 1000)
-    except (TypeError, ValueError):
+            return duration_ms(float(info["duration"]) * 1000)
+    except (TypeError, ValueError, OverflowError):
         return None
     return None

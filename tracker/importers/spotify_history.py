@@ -1,8 +1,9 @@
 """Spotify history files: extended streaming history and the older account-data package.
 
 Spotify records when a stream ENDED (`ts`, `endTime`); the start is the end minus
-`ms_played`. Rows that are not music (podcasts, audiobooks, local files) and plays under
-the threshold (settings.IMPORT_MIN_MS_PLAYED, 30 s) are skipped, not errors.
+`ms_played`. Rows that are not music (podcasts, audiobooks, local files), plays under
+the threshold (settings.IMPORT_MIN_MS_PLAYED, 30 s), and plays that cannot be real (an
+absurd `ms_played`, an end before 2002 or in the future) are skipped, not errors.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import IO
 from django.conf import settings
 
 from tracker.importers.base import ImportFileError, iter_json_array, utc_from_text
-from tracker.services.ingest import Play
+from tracker.services.ingest import IMPOSSIBLE_DURATION, Play, duration_ms, play_time_rejection
 
 SKIP_NOT_MUSIC = "not music (podcast, audiobook or local file)"
 SKIP_SHORT = "played under 30 s"
@@ -33,18 +34,21 @@ def parse_extended(stream: IO[str], name: str) -> Iterator[Play | str]:
             yield SKIP_NOT_MUSIC
             continue
         ms_played = _milliseconds(row["ms_played"], name, line)
-        if ms_played < min_ms:
-            yield SKIP_SHORT
+        if ms_played is None or ms_played < min_ms:
+            yield IMPOSSIBLE_DURATION if ms_played is None else SKIP_SHORT
             continue
         if skip_private and row.get("incognito_mode"):
             yield SKIP_PRIVATE
             continue
-        ended = _iso_utc(row["ts"], name, line)
+        started = _start(_iso_utc(row["ts"], name, line), ms_played)
+        if isinstance(started, str):
+            yield started
+            continue
         yield Play(
             artist=artist,
             title=title,
             album=row.get("master_metadata_album_album_name") or "",
-            played_at=(ended - timedelta(milliseconds=ms_played)).replace(microsecond=0),
+            played_at=started,
             ms_played=ms_played,
         )
 
@@ -59,22 +63,28 @@ def parse_account(stream: IO[str], name: str) -> Iterator[Play | str]:
             yield SKIP_NOT_MUSIC
             continue
         ms_played = _milliseconds(row["msPlayed"], name, line)
-        if ms_played < min_ms:
-            yield SKIP_SHORT
+        if ms_played is None or ms_played < min_ms:
+            yield IMPOSSIBLE_DURATION if ms_played is None else SKIP_SHORT
             continue
-        ended = utc_from_text(row["endTime"], ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"), name, line)
-        yield Play(
-            artist=row["artistName"],
-            title=row["trackName"],
-            played_at=(ended - timedelta(milliseconds=ms_played)).replace(microsecond=0),
-            ms_played=ms_played,
-        )
+        started = _start(utc_from_text(row["endTime"], ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"), name, line),
+                         ms_played)
+        if isinstance(started, str):
+            yield started
+            continue
+        yield Play(artist=row["artistName"], title=row["trackName"], played_at=started, ms_played=ms_played)
 
 
-def _milliseconds(value, name: str, line: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+def _milliseconds(value, name: str, line: int) -> int | None:
+    """ms_played as an int; None when it is a number but no plausible length (see duration_ms)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise ImportFileError(name, line, f"ms_played {value!r} is not a number of milliseconds")
-    return int(value)
+    return duration_ms(value)
+
+
+def _start(ended: datetime, ms_played: int) -> datetime | str:
+    """When the stream started, or why the row is skipped: an end that cannot be real is
+    checked before the subtraction (which overflows near the year 1)."""
+    return play_time_rejection(ended) or (ended - timedelta(milliseconds=ms_played)).replace(microsecond=0)
 
 
 def _iso_utc(value, name: str, line: int) -> datetime:

@@ -12,8 +12,10 @@ from datetime import timezone as dt_timezone
 from django.db.models import F, Q, QuerySet
 
 from catalog.models import Album, Artist, Track
+from core.normalize import clean_text
+from core.params import parse_id
 from tracker.models import Scrobble
-from tracker.selectors.stats import local_midnight
+from tracker.selectors.stats import DAY_RANGE_TEXT, day_in_range, local_midnight
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -92,10 +94,10 @@ def _id(value: str, name: str, strict: bool) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    if value.isdigit() and 0 < int(value) < 2**63:
-        return int(value)
+    if (pk := parse_id(value)) is not None:
+        return pk
     if strict:
-        raise FilterError(f"{name} must be a positive integer id, not {value!r}")
+        raise FilterError(f"{name} must be a positive integer id (below 2**63), not {value[:40]!r}")
     return None
 
 
@@ -104,11 +106,16 @@ def _day(value: str, name: str, strict: bool) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         if strict:
-            raise FilterError(f"{name} must be a date as YYYY-MM-DD, not {value!r}") from None
+            raise FilterError(f"{name} must be a date as YYYY-MM-DD, not {value[:40]!r}") from None
         return None
+    if day_in_range(day):
+        return day
+    if strict:
+        raise FilterError(f"{name} must be a day {DAY_RANGE_TEXT}, not {value!r}")
+    return None
 
 
 def parse_filters(
@@ -130,7 +137,7 @@ def parse_filters(
         track_id=_id(track, "track", strict),
         source=source,
         loved=loved in ("1", "true", "on"),
-        q=(q or "").strip()[:200],
+        q=clean_text(q, 200),
         date_from=_day(date_from, "from", strict),
         date_to=_day(date_to, "to", strict),
     )

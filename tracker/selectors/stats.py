@@ -22,6 +22,10 @@ PERIODS = OrderedDict([
     ("all", ("All time", None)),
 ])
 DEFAULT_PERIOD = "30d"
+# The local days a page or the API may be asked for. The margins keep the day before and after,
+# and the instant a day starts in any time zone, inside what a datetime can hold (year 1 to 9999).
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9998, 12, 31)
+DAY_RANGE_TEXT = f"between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ def period_start(*, period: str, today: date | None = None) -> date | None:
     if days is None:
         return None
     return (today or timezone.localdate()) - timedelta(days=days - 1)
+
+
+def day_in_range(day: date) -> bool:
+    """Whether `day` is one pages and the API can show (FIRST_DAY to LAST_DAY)."""
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 def local_midnight(day: date) -> datetime:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from tracker.models import Scrobble
 from tracker.selectors.history_cache import cached_until_history_changes, history_version
 from tracker.selectors.journal import decode_cursor, encode_cursor
-from tracker.selectors.stats import local_midnight, plays_per_day
+from tracker.selectors.stats import day_in_range, local_midnight, plays_per_day
 
 MAX_PLAYS_PER_DAY = 500
 # Rows the timeline page renders at once; the rest of a busy day follows as it scrolls.
@@ -30,12 +30,15 @@ class DayPage:
 
 
 def parse_day(value: str | None) -> date:
-    """The requested local day, or today when missing or malformed."""
+    """The requested local day, or today when missing, malformed or out of range."""
     if value:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if day_in_range(day):
+                return day
     return timezone.localdate()
 
 

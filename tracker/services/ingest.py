@@ -6,15 +6,20 @@ batches. It is idempotent: a play already stored is counted, not added. A play o
 artist and title starting within ±60 s of a stored one (or of one earlier in the same
 input) is the same play seen by another source — Last.fm dates are cut to the minute and
 Spotify only knows when a stream ended — so it is not added twice.
+
+Every play is cleaned here, whatever its source: names lose their control characters and are
+cut to their column's length, and a play that cannot be real (dated before 2002 or in the
+future, lasting a negative or absurd time) is rejected with its reason.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
@@ -34,6 +39,23 @@ from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert, 
 DUPLICATE_WINDOW = timedelta(seconds=60)
 BATCH_SIZE = 5000
 BULK_LOAD_ROWS = 50_000  # an ingest this large refreshes the planner's statistics
+EARLIEST_PLAY = datetime(2002, 1, 1, tzinfo=UTC)  # Audioscrobbler began in 2002: earlier is a wrong clock
+FUTURE_LEEWAY = timedelta(minutes=10)  # clocks drift a little; further ahead is a wrong clock
+MAX_DURATION_MS = 24 * 3600 * 1000
+PLAYED_BEFORE_2002 = "played before 2002"
+PLAYED_IN_THE_FUTURE = "played in the future"
+IMPOSSIBLE_DURATION = "impossible duration (negative, not a number or over 24 h)"
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+ARTIST_NAME_LENGTH = _max_length(Artist, "name")
+ALBUM_TITLE_LENGTH = _max_length(Album, "title")
+TRACK_TITLE_LENGTH = _max_length(Track, "title")
+NAME_KEY_LENGTH = _max_length(Artist, "name_key")
+TITLE_KEY_LENGTH = min(_max_length(Album, "title_key"), _max_length(Track, "title_key"))
 
 
 class Play(NamedTuple):
@@ -77,8 +99,26 @@ class IngestResult:
         return text
 
 
-_name_key = lru_cache(maxsize=200_000)(normalize.name_key)
-_title_key = lru_cache(maxsize=500_000)(normalize.title_key)
+# Keys are cut like names: folding can lengthen a name that already fills its column ("ﬃ" → "ffi").
+_name_key = lru_cache(maxsize=200_000)(lambda name: normalize.name_key(name)[:NAME_KEY_LENGTH])
+_title_key = lru_cache(maxsize=500_000)(lambda title: normalize.title_key(title)[:TITLE_KEY_LENGTH])
+
+
+def duration_ms(value) -> int | None:
+    """`value` as whole milliseconds when it is a plausible play or track length (0 to 24 h),
+    else None (negative, NaN, infinite, absurdly long, or not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return int(value) if 0 <= value <= MAX_DURATION_MS else None
+
+
+def play_time_rejection(moment: datetime, *, now: datetime | None = None) -> str | None:
+    """Why a play at `moment` (timezone-aware) cannot be real, or None."""
+    if moment < EARLIEST_PLAY:
+        return PLAYED_BEFORE_2002
+    if moment > (now or timezone.now()) + FUTURE_LEEWAY:
+        return PLAYED_IN_THE_FUTURE
+    return None
 
 
 def scrobble_ingest(
@@ -126,6 +166,8 @@ def track_resolve(*, artist: str, title: str, album: str = "") -> Track:
     """Find or create the track (with its artist and album) for a play not stored as a scrobble,
     e.g. the track playing now."""
     ingest = _Ingest(source="")
+    play = _cleaned(Play(artist=artist, title=title, album=album, played_at=timezone.now()))
+    artist, title, album = play.artist, play.title, play.album
     artist_key, album_key, track_key = _name_key(artist), _title_key(album) if album else "", _title_key(title)
     ingest._resolve_artists({artist_key: artist})
     artist_id = ingest.artist_ids[artist_key]
@@ -133,7 +175,6 @@ def track_resolve(*, artist: str, title: str, album: str = "") -> Track:
     if album_key:
         ingest._resolve_albums({(artist_id, album_key): album})
         album_id = ingest.album_ids[(artist_id, album_key)]
-    play = Play(artist=artist, title=title, album=album, played_at=timezone.now())
     ingest._resolve_tracks({(artist_id, album_id, track_key): play})
     return Track.objects.select_related("artist", "album").get(pk=ingest.track_ids[(artist_id, album_id, track_key)])
 
@@ -153,8 +194,10 @@ class _Ingest:
     def store(self, batch: list[Play]) -> IngestResult:
         result = IngestResult()
         valid = []
+        now = timezone.now()
         for play in batch:
-            reason = _rejection_reason(play)
+            play = _cleaned(play)
+            reason = _rejection_reason(play, now)
             if reason:
                 result.reject(reason)
             else:
@@ -293,13 +336,29 @@ def _has_play_near(sorted_times: list[datetime], moment: datetime) -> bool:
     return i < len(sorted_times) and sorted_times[i] <= moment + DUPLICATE_WINDOW
 
 
-def _rejection_reason(play: Play) -> str | None:
-    if not (play.artist or "").strip():
+def _cleaned(play: Play) -> Play:
+    """The play with its names fit to store (normalize.clean_text, cut to the columns' length)
+    and an implausible track length dropped."""
+    return play._replace(
+        artist=normalize.clean_text(play.artist, ARTIST_NAME_LENGTH),
+        title=normalize.clean_text(play.title, TRACK_TITLE_LENGTH),
+        album=normalize.clean_text(play.album, ALBUM_TITLE_LENGTH),
+        duration_ms=duration_ms(play.duration_ms),
+    )
+
+
+def _rejection_reason(play: Play, now: datetime) -> str | None:
+    """Why a cleaned play is not stored, or None."""
+    if not play.artist:
         return "no artist"
-    if not (play.title or "").strip():
+    if not play.title:
         return "no title"
     if play.played_at is None or play.played_at.tzinfo is None:
         return "no time"
+    if reason := play_time_rejection(play.played_at, now=now):
+        return reason
+    if play.ms_played is not None and duration_ms(play.ms_played) is None:
+        return IMPOSSIBLE_DURATION
     return None
 
 

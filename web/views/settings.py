@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.clients.checks import connection_check
 from core.models import ApiToken, Job
+from core.normalize import clean_text
 from core.resilience.services import SERVICES, service_configured, service_not_configured
 from tracker.selectors.tracker_status import tracker_status
 from tracker.services.import_upload import IMPORT_KIND, UploadRejected, import_upload_start, upload_max_bytes
@@ -32,7 +33,7 @@ def settings_page(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create_token":
-            name = request.POST.get("name", "").strip()[:100] or "default"
+            name = clean_text(request.POST.get("name", ""), ApiToken._meta.get_field("name").max_length) or "default"
             token, new_token = ApiToken.issue(user=request.user, name=name)
         elif action == "revoke_token":
             token_id = request.POST.get("token_id", "")

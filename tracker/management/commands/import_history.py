@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.importers import FORMAT_CHOICES
-from tracker.services.history_import import history_import
+from tracker.services.history_import import ImportStopped, history_import
 
 
 class Command(BaseCommand):
@@ -25,7 +25,11 @@ class Command(BaseCommand):
             self.stderr.write(f"\r{name}: {result.added + result.already_present + result.rejected:,} plays read",
                               ending="")
 
-        report = history_import(paths=paths, format=format, on_progress=progress)
+        try:
+            report = history_import(paths=paths, format=format, on_progress=progress)
+        except ImportStopped as error:
+            self.stderr.write("")
+            raise CommandError(str(error)) from None
         self.stderr.write("")
         for outcome in report.files:
             if outcome.passed_over:
