@@ -7,6 +7,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# A running job beats (touches `updated_at`) this often; one silent for longer than the stale
+# limit is taken for dead (its worker was killed) and is shown as interrupted, to be resumed.
+JOB_BEAT_SECONDS = 15
+JOB_STALE_AFTER_SECONDS = 90
+
 
 class Job(models.Model):
     """Progress of one long task (sync, backfill, import); its checkpoint lets it resume."""
@@ -46,8 +51,22 @@ class Job(models.Model):
         return min(100, round(100 * self.done / self.total))
 
     @property
+    def is_interrupted(self) -> bool:
+        """Marked running, but its beat stopped: the process running it is gone."""
+        if self.status != self.Status.RUNNING or self.updated_at is None:
+            return False
+        return (timezone.now() - self.updated_at).total_seconds() > JOB_STALE_AFTER_SECONDS
+
+    @property
+    def can_resume(self) -> bool:
+        """Interrupted, or stopped with a checkpoint to go on from."""
+        stopped = self.status in (self.Status.FAILED, self.Status.CANCELLED) and bool(self.checkpoint)
+        return self.is_interrupted or stopped
+
+    @property
     def is_active(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+        """Waiting for a worker, or running and beating."""
+        return self.status in (self.Status.PENDING, self.Status.RUNNING) and not self.is_interrupted
 
 
 class ApiToken(models.Model):

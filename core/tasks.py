@@ -1,9 +1,20 @@
-"""Tasks of the shared kernel."""
+"""Tasks of the shared kernel: the worker's heartbeat, and what a worker does as it starts."""
+
+import logging
+import threading
 
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
+from core.services.jobs import jobs_resume_interrupted
+
+logger = logging.getLogger(__name__)
+
 HEARTBEAT_KEY = "worker:heartbeat"
+# Each worker process beats this often, so /healthz notices a dead worker within a minute.
+HEARTBEAT_SECONDS = 15
+_beating = threading.Event()
 
 
 def worker_heartbeat() -> str:
@@ -11,3 +22,32 @@ def worker_heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set(HEARTBEAT_KEY, now, timeout=24 * 3600)
     return now
+
+
+def worker_started(**_signal_kwargs) -> None:
+    """Sent by django-q2 as each worker process starts: beat from now on, and resume the jobs a
+    killed worker left interrupted (each from its checkpoint)."""
+    try:
+        worker_heartbeat()
+    except Exception as exc:
+        logger.warning("worker heartbeat failed: %s", exc.__class__.__name__)
+    if not _beating.is_set():
+        _beating.set()
+        threading.Thread(target=_heartbeat_loop, name="worker-heartbeat", daemon=True).start()
+    try:
+        resumed = jobs_resume_interrupted()
+    except Exception:  # the worker must start even when the database is not there yet
+        logger.exception("could not look for interrupted jobs")
+        return
+    if resumed:
+        logger.info("resumed %s interrupted job(s)", resumed)
+
+
+def _heartbeat_loop() -> None:
+    while not threading.Event().wait(HEARTBEAT_SECONDS):
+        try:
+            worker_heartbeat()
+        except Exception as exc:  # a busy or restarting cache: try again at the next beat
+            logger.warning("worker heartbeat failed: %s", exc.__class__.__name__)
+        finally:
+            connection.close()

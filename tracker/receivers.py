@@ -1,9 +1,11 @@
-"""Follow the catalog's changes that move play figures (the catalog never imports the tracker)."""
+"""Follow the changes of the layers below: the catalog's that move play figures, the kernel's ended jobs."""
 
 from django.dispatch import receiver
 
 from catalog.signals import albums_linked, collection_synced
+from core.signals import job_ended
 from tracker.services.album_plays import album_play_stats_refresh
+from tracker.services.import_upload import import_upload_forget
 
 
 @receiver(albums_linked, dispatch_uid="tracker.album_plays_of_linked_releases")
@@ -11,3 +13,8 @@ from tracker.services.album_plays import album_play_stats_refresh
 def album_plays_follow_collection(sender, *, album_ids: list[int] | None, **kwargs) -> int:
     """Recount the play figures of the releases the catalog just changed (None: every album)."""
     return album_play_stats_refresh(album_ids=album_ids)
+
+
+@receiver(job_ended, dispatch_uid="tracker.uploads_of_ended_imports")
+def uploads_follow_job(sender, *, job, **kwargs) -> None:
+    import_upload_forget(job=job)

@@ -40,6 +40,7 @@ urlpatterns = [
     path("settings/imports/", settings.import_upload, name="import_upload"),
     path("settings/imports/<int:job_id>/", settings.import_status, name="import_status"),
     path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
+    path("jobs/<int:job_id>/resume/", jobs.job_resume, name="job_resume"),
     path("healthz", health.healthz, name="healthz"),
     # Pages without our <link rel="icon"> (admin, API docs): browsers ask for /favicon.ico.
     path("favicon.ico", login_not_required(RedirectView.as_view(url=static("img/favicon.svg"), permanent=True))),

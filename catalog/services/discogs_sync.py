@@ -31,7 +31,7 @@ from core.clients.discogs import (
 )
 from core.models import Job
 from core.resilience import AuthFailed, NotConfigured, NotFound, ServiceError
-from core.services.jobs import job_claim, job_fail, job_finish, job_progress, job_request, job_start
+from core.services.jobs import job_beating, job_claim, job_fail, job_finish, job_progress, job_request, job_start
 
 JOB_KIND = "discogs_sync"
 # A checkpoint older than this starts a fresh pass: the collection has moved on too much.
@@ -115,6 +115,11 @@ def discogs_sync(
         job, created = discogs_sync_start(requested_by="service")
         if not created:
             raise DiscogsSyncError(f"A Discogs sync is already running (job {job.pk}).")
+    with job_beating(job=job):
+        return _sync(job=job, per_page=per_page, on_page=on_page)
+
+
+def _sync(*, job: Job, per_page: int, on_page) -> DiscogsSyncResult:
     checkpoint = _resume_point(job, per_page=per_page)
     result = DiscogsSyncResult(job_id=job.pk)
     page = int(checkpoint.get("next_page") or 1)

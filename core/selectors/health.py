@@ -6,9 +6,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from core.tasks import HEARTBEAT_KEY
+from core.tasks import HEARTBEAT_KEY, HEARTBEAT_SECONDS
 
-WORKER_STALE_AFTER_SECONDS = 180
+# Three beats missed: the worker is gone (within a minute of its death).
+WORKER_STALE_AFTER_SECONDS = 3 * HEARTBEAT_SECONDS
 
 
 def health_report() -> dict:

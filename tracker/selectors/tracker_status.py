@@ -8,7 +8,7 @@ from django.conf import settings
 from catalog.models import Track
 from core.models import Job
 from core.resilience.services import service_configured, service_missing_settings
-from core.services.jobs import job_active
+from core.services.jobs import job_current
 from tracker.models import TrackerState
 from tracker.selectors.dashboard import now_playing, tracker_state
 
@@ -35,7 +35,7 @@ class TrackerStatus:
 
 def tracker_status(*, with_backfill: bool = True) -> TrackerStatus:
     """The poller's settings and last results, the fresh now-playing track and any running
-    backfill, in at most two queries. A missing row reads as the defaults."""
+    backfill (or the interrupted one to resume), in a few queries. A missing row reads as the defaults."""
     state = tracker_state() or TrackerState()
     playing = now_playing(state=state)
     return TrackerStatus(
@@ -48,5 +48,5 @@ def tracker_status(*, with_backfill: bool = True) -> TrackerStatus:
         last_error=state.last_error,
         now_playing=playing,
         now_playing_since=state.now_playing_since if playing else None,
-        backfill_job=job_active(kind=BACKFILL_KIND) if with_backfill else None,
+        backfill_job=job_current(kind=BACKFILL_KIND) if with_backfill else None,
     )

@@ -19,7 +19,16 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from core.models import Job
-from core.services.jobs import job_create, job_enqueue, job_fail, job_finish, job_progress, job_start, job_to_run
+from core.services.jobs import (
+    job_beating,
+    job_create,
+    job_enqueue,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+    job_to_run,
+)
 from tracker.importers import FORMAT_CHOICES, ImportFileError, detect_format, passed_over_reason
 from tracker.services.history_import import HEAD_CHARS, ImportReport, history_import
 
@@ -98,6 +107,11 @@ def import_upload_run(*, job_id: int) -> str:
     job = job_to_run(job_id=job_id, kind=IMPORT_KIND)
     if job is None:
         return f"job {job_id} is not waiting to run"
+    with job_beating(job=job):
+        return _import(job=job)
+
+
+def _import(*, job: Job) -> str:
     folder = uploads_folder() / f"import-{job.pk}"
     if not folder.is_dir():
         job_fail(job=job, error="The uploaded files are gone from the data folder; upload them again.")
@@ -113,7 +127,7 @@ def import_upload_run(*, job_id: int) -> str:
     try:
         report = history_import(paths=[folder], format=job.params.get("format", "auto"), on_progress=progress)
     except Exception as error:  # noqa: BLE001 — the page must show why, and the worker must go on
-        job_fail(job=job, error=f"The import stopped: {error.__class__.__name__}: {error}")
+        job_fail(job=job, error=str(error))  # history_import's ImportStopped: one sentence, the cause logged
         return job.message
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -124,6 +138,12 @@ def import_upload_run(*, job_id: int) -> str:
     if report.failed and not any(r.added or r.already_present for r in results):
         return job_fail(job=job, error=summary, **outcome).message
     return job_finish(job=job, message=summary, **outcome).message
+
+
+def import_upload_forget(*, job: Job) -> None:
+    """Remove a job's uploaded files (once it ended, whichever way: they are never needed again)."""
+    if job.kind == IMPORT_KIND:
+        shutil.rmtree(uploads_folder() / f"import-{job.pk}", ignore_errors=True)
 
 
 def import_file_results(*, job: Job) -> list[FileResult]:

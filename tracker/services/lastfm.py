@@ -26,7 +26,7 @@ from core.normalize import name_key, title_key
 from core.resilience import clock
 from core.resilience.errors import AuthFailed, NotConfigured, NotFound, ServiceError
 from core.resilience.services import service_configured, service_not_configured
-from core.services.jobs import job_claim, job_fail, job_finish, job_progress, job_request, job_start
+from core.services.jobs import job_beating, job_claim, job_fail, job_finish, job_progress, job_request, job_start
 from tracker.models import Scrobble, TrackerState
 from tracker.selectors.tracker_status import BACKFILL_KIND
 from tracker.services.ingest import IngestResult, Play, catalog_figures_refresh, scrobble_ingest, track_resolve
@@ -187,6 +187,11 @@ def lastfm_backfill_claim(*, requested_by: str) -> tuple[Job, bool]:
 
 def lastfm_backfill(*, job: Job, on_page: Callable[[Job], None] | None = None) -> IngestResult:
     """Fetch every page of the user's history into the journal, resuming from the job's checkpoint."""
+    with job_beating(job=job):
+        return _backfill(job=job, on_page=on_page)
+
+
+def _backfill(*, job: Job, on_page: Callable[[Job], None] | None) -> IngestResult:
     unconfigured = service_not_configured(service="lastfm")
     if unconfigured is not None:
         job_fail(job=job, error=str(unconfigured))
