@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.normalize import clean_text
+
 # A running job beats (touches `updated_at`) this often; one silent for longer than the stale
 # limit is taken for dead (its worker was killed) and is shown as interrupted, to be resumed.
 JOB_BEAT_SECONDS = 15
@@ -91,6 +93,8 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, *, user, name: str = "default") -> tuple["ApiToken", str]:
+        """A new token named `name` (cleaned, cut to its column; "default" when nothing is left)."""
+        name = clean_text(name or "", cls._meta.get_field("name").max_length) or "default"
         raw = "mj_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, token_hash=cls.hash(raw), prefix=raw[:8])
         return token, raw

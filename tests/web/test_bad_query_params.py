@@ -83,3 +83,20 @@ def test_a_token_name_is_cleaned_before_it_is_stored(owner_client, posted, store
     response = owner_client.post(reverse("settings"), {"action": "create_token", "name": posted})
     assert response.status_code == 200
     assert ApiToken.objects.get().name == stored
+
+
+@pytest.mark.django_db
+def test_a_token_id_that_is_not_a_plain_id_revokes_nothing_and_answers_no_error(owner_client, owner):
+    ApiToken.issue(user=owner, name="kept")
+    for token_id in ("²", "9223372036854775808", "-1", ""):
+        response = owner_client.post("/settings/", {"action": "revoke_token", "token_id": token_id})
+        assert response.status_code == 302
+    assert ApiToken.objects.filter(name="kept").exists()
+
+
+@pytest.mark.django_db
+def test_the_command_cleans_a_token_name_too(owner, capsys):
+    from django.core.management import call_command
+
+    call_command("create_api_token", "owner", "--name", "\x00 scripts\x07")
+    assert ApiToken.objects.get().name == "scripts"

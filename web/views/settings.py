@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.clients.checks import connection_check
 from core.models import ApiToken, Job
-from core.normalize import clean_text
+from core.params import parse_id
 from core.resilience.services import SERVICES, service_configured, service_not_configured
 from tracker.selectors.tracker_status import tracker_status
 from tracker.services.import_upload import IMPORT_KIND, UploadRejected, import_upload_start, upload_max_bytes
@@ -33,11 +33,10 @@ def settings_page(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create_token":
-            name = clean_text(request.POST.get("name", ""), ApiToken._meta.get_field("name").max_length) or "default"
-            token, new_token = ApiToken.issue(user=request.user, name=name)
+            token, new_token = ApiToken.issue(user=request.user, name=request.POST.get("name", ""))
         elif action == "revoke_token":
-            token_id = request.POST.get("token_id", "")
-            deleted = ApiToken.objects.filter(user=request.user, pk=token_id).delete()[0] if token_id.isdigit() else 0
+            token_id = parse_id(request.POST.get("token_id", ""))
+            deleted = ApiToken.objects.filter(user=request.user, pk=token_id).delete()[0] if token_id else 0
             messages.success(request, "Token revoked.") if deleted else messages.error(request, "No such token.")
             return redirect("settings")
         else:

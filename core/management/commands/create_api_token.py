@@ -15,6 +15,6 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user named '{username}'.")
-        _, raw = ApiToken.issue(user=user, name=name)
+        token, raw = ApiToken.issue(user=user, name=name)
         self.stdout.write(raw)
-        self.stderr.write(f"Token '{name}' created for {username}; it is shown only this once.")
+        self.stderr.write(f"Token '{token.name}' created for {username}; it is shown only this once.")
