@@ -33,7 +33,7 @@ def write_history(path: Path, plays: int, seed: int = 7) -> None:
         )
         for i in range(9000)
     ]
-    moment = datetime(2015, 1, 1, tzinfo=timezone.utc)
+    moment = datetime(2002, 1, 2, tzinfo=timezone.utc)  # ~8.5 min a play: a million end in 2018, never ahead
     with open(path, "w", encoding="utf-8") as out:
         out.write("[\n")
         for n in range(plays):

@@ -110,17 +110,33 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and background work --------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    # A database cache is shared by the web process and every worker: breaker state,
-    # provider caches and metrics must be the same everywhere.
     CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                  "KEY_PREFIX": "pages"},
+    }
+else:
+    CACHES = {
+        # Shared by the web process and every worker: breaker state, provider caches, metrics,
+        # the worker's heartbeat must be the same everywhere.
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "journal_cache",
             "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
+        },
+        # What pages compute from the history, under keys that name its version: nothing to share,
+        # and no page read then waits on the database's writer lock while an import writes.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "journal-pages",
+            "OPTIONS": {"MAX_ENTRIES": 5_000},
+        },
     }
+
+# Background work (workers, `import_history`) runs this much "nicer" than the web server, so on a
+# small machine a page never waits for the CPU behind an import or a backfill (0: same priority).
+BACKGROUND_NICENESS = env.int("BACKGROUND_NICENESS", default=10)
+
 
 Q_CLUSTER = {
     "name": "journal",

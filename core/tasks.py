@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from core.priority import background_priority
 from core.services.jobs import jobs_resume_interrupted
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,8 @@ def worker_heartbeat() -> str:
 
 def worker_started(**_signal_kwargs) -> None:
     """Sent by django-q2 as each worker process starts: beat from now on, and resume the jobs a
-    killed worker left interrupted (each from its checkpoint)."""
+    killed worker left interrupted (each from its checkpoint). Its work runs below the pages' priority."""
+    background_priority()
     try:
         worker_heartbeat()
     except Exception as exc:

@@ -2,10 +2,18 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 
 pytest_plugins = ["tests.fakes.plugin"]  # fake_services: the outside world, served locally
 
 OWNER_PASSWORD = "owner-password-123"
+
+
+@pytest.fixture(autouse=True)
+def pages_cache_cleared():
+    """The pages' cache lives in the process: each test starts with it empty, as the database
+    cache starts each test empty by its rollback."""
+    caches["pages"].clear()
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ Plays come from the denormalized `Album.play_count` / `last_played_at` (see
 tracker.services.album_plays), so sorting 10,000 records by plays reads one indexed column.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 
@@ -185,12 +186,22 @@ def collection_summary() -> CollectionSummary:
     )
 
 
+def _facets_key() -> str:
+    """The facets' cache key, named after the state of the copies: a sync or an edit makes a new one."""
+    state = CollectionItem.objects.aggregate(n=Count("id"), synced=Max("synced_at"), removed=Max("removed_at"),
+                                             added=Max("date_added"))
+    version = "|".join(str(state[name]) for name in ("n", "synced", "removed", "added"))
+    return f"{FACETS_CACHE_KEY}:{hashlib.sha1(version.encode()).hexdigest()[:16]}"
+
+
 def collection_facets() -> CollectionFacets:
     """Genres/styles, decades, labels and folders present in the collection, for the filter menus.
 
-    Cached for a few minutes (and dropped by every sync): they change only when records do.
+    Kept in the process's pages cache for a few minutes under the state of the copies, so a
+    page never writes to the database for them.
     """
-    cached = cache.get(FACETS_CACHE_KEY)
+    key = _facets_key()
+    cached = caches["pages"].get(key)
     if isinstance(cached, CollectionFacets):
         return cached
     owned = Album.objects.filter(Exists(_present_copies().filter(album=OuterRef("pk"))))
@@ -212,12 +223,13 @@ def collection_facets() -> CollectionFacets:
         .annotate(copies=Count("id")).order_by("folder_name")
     ]
     facets = CollectionFacets(genres=genres, decades=decades, labels=labels, folders=folders)
-    cache.set(FACETS_CACHE_KEY, facets, FACETS_TTL)
+    caches["pages"].set(key, facets, FACETS_TTL)
     return facets
 
 
 def collection_facets_forget() -> None:
-    cache.delete(FACETS_CACHE_KEY)
+    """Drop this process's facets (a sync elsewhere changes their key anyway)."""
+    caches["pages"].delete(_facets_key())
 
 
 def collection_artists(*, q: str = "", sort: str = "name") -> QuerySet:

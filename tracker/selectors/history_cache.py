@@ -1,13 +1,14 @@
 """"Cached until the history changes": aggregates over many plays, recomputed only after a play arrives.
 
 The version is the newest scrobble id and the local date, so a new play (or a new day, which
-moves every "last N days" window) gives a new key; `seconds` bounds how long a key lives.
+moves every "last N days" window) gives a new key; `seconds` bounds how long a key lives. The
+"pages" cache is the process's own (or Redis): a page read never writes to the database.
 """
 
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Max
 from django.utils import timezone
 
@@ -26,8 +27,9 @@ def cached_until_history_changes(name: str, compute: Callable[[], T], *, version
                                  seconds: int = CACHE_SECONDS) -> T:
     """`compute()`, served from the shared cache under `name` and the history's version."""
     key = f"history:{name}:{version or history_version()}"
-    value = cache.get(key)
+    pages = caches["pages"]
+    value = pages.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, seconds)
+        pages.set(key, value, seconds)
     return value

@@ -1,8 +1,10 @@
 """Import listening-history files (Spotify, Last.fm, ListenBrainz exports, or zips of them).
 
-Each file is imported in its own transaction: a file that turns out broken half-way
-(a cut-off JSON, a date no format matches) is rolled back whole and reported with its
-name and line, while the other files of the same run still land. A zip member that would
+Each file is read through once before anything of it is stored: a file that turns out
+broken half-way (a cut-off JSON, a date no format matches) changes nothing and is reported
+with its name and line, while the other files of the same run still land. It is then stored
+in short transactions of a batch each, so pages (and their logins) never wait long for the
+database while a file of a million plays goes in, and a killed import keeps what it stored. A zip member that would
 unpack to too much (ZIP_MEMBER_MAX_BYTES, or more than ZIP_MAX_RATIO times its packed size)
 is refused the same way, unread.
 
@@ -12,6 +14,7 @@ show: the command prints it, the upload job stores it.
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import logging
@@ -22,8 +25,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-
-from django.db import transaction
 
 from tracker.importers import PARSERS, ImportFileError, detect_format, passed_over_reason
 from tracker.services.ingest import IngestResult, Play, catalog_figures_refresh, scrobble_ingest
@@ -114,7 +115,9 @@ def _import(*, paths, format, on_progress) -> ImportReport:
                 head = stream.read(HEAD_CHARS)
             outcome.format = detect_format(source.name, head, format)
             parser, scrobble_source, _ = PARSERS[outcome.format]
-            with transaction.atomic(), source.open_text() as stream:
+            with source.open_text() as stream:  # the whole file must read well before a play is stored
+                collections.deque(parser(stream, source.name), maxlen=0)
+            with source.open_text() as stream:
                 outcome.result = _ingest_parsed(
                     parser(stream, source.name), scrobble_source,
                     lambda result: on_progress(source.name, result) if on_progress else None,

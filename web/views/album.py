@@ -1,6 +1,6 @@
 """One album: credits, owned copies, tracklist with plays, editions and related records."""
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import render
@@ -25,6 +25,6 @@ def _tracklist_wanted(view) -> None:
         return
     if not service_configured(service="discogs"):
         return
-    if cache.add(f"mj:tracklist-wanted:{album.pk}", 1, 3600):
+    if caches["pages"].add(f"mj:tracklist-wanted:{album.pk}", 1, 3600):
         transaction.on_commit(lambda: async_task("catalog.tasks.discogs_tracklists_task", album_ids=[album.pk],
                                                  limit=1, task_name=f"tracklist of album {album.pk}"))

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.priority import background_priority
 from tracker.importers import FORMAT_CHOICES
 from tracker.services.history_import import ImportStopped, history_import
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             self.stderr.write(f"\r{name}: {result.added + result.already_present + result.rejected:,} plays read",
                               ending="")
 
+        background_priority()  # the web server, if it runs here, keeps answering first
         try:
             report = history_import(paths=paths, format=format, on_progress=progress)
         except ImportStopped as error:
