@@ -136,6 +136,10 @@ else:
 # Background work (workers, `import_history`) runs this much "nicer" than the web server, so on a
 # small machine a page never waits for the CPU behind an import or a backfill (0: same priority).
 BACKGROUND_NICENESS = env.int("BACKGROUND_NICENESS", default=10)
+# A running job beats this often (seconds); one silent for longer than the stale limit lost its
+# worker and is shown as interrupted, then resumed by the next worker that starts.
+JOB_BEAT_SECONDS = env.float("JOB_BEAT_SECONDS", default=15)
+JOB_STALE_AFTER_SECONDS = env.float("JOB_STALE_AFTER_SECONDS", default=90)
 
 
 Q_CLUSTER = {

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -9,10 +10,10 @@ from django.utils import timezone
 
 from core.normalize import clean_text
 
-# A running job beats (touches `updated_at`) this often; one silent for longer than the stale
-# limit is taken for dead (its worker was killed) and is shown as interrupted, to be resumed.
-JOB_BEAT_SECONDS = 15
-JOB_STALE_AFTER_SECONDS = 90
+
+def job_stale_before():
+    """A running job whose beat is older than this lost its worker (settings.JOB_STALE_AFTER_SECONDS)."""
+    return timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
 
 
 class Job(models.Model):
@@ -55,9 +56,8 @@ class Job(models.Model):
     @property
     def is_interrupted(self) -> bool:
         """Marked running, but its beat stopped: the process running it is gone."""
-        if self.status != self.Status.RUNNING or self.updated_at is None:
-            return False
-        return (timezone.now() - self.updated_at).total_seconds() > JOB_STALE_AFTER_SECONDS
+        return self.status == self.Status.RUNNING and self.updated_at is not None and (
+            self.updated_at < job_stale_before())
 
     @property
     def can_resume(self) -> bool:

@@ -22,12 +22,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from core.models import JOB_BEAT_SECONDS, JOB_STALE_AFTER_SECONDS, Job
+from core.models import Job, job_stale_before
 from core.signals import job_ended
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def job_request(*, kind: str, task: str | None = None, params: dict | None = Non
 def job_to_run(*, job_id: int, kind: str) -> Job | None:
     """Take the job a worker was handed, if it still waits to run or was interrupted; None when it
     finished, is unknown, or is running (beating) elsewhere — so a task delivered twice runs once."""
-    takeable = Q(status=Job.Status.PENDING) | Q(status=Job.Status.RUNNING, updated_at__lt=_stale_before())
+    takeable = Q(status=Job.Status.PENDING) | Q(status=Job.Status.RUNNING, updated_at__lt=job_stale_before())
     taken = Job.objects.filter(takeable, pk=job_id, kind=kind).update(status=Job.Status.RUNNING,
                                                                       updated_at=timezone.now())
     return Job.objects.get(pk=job_id) if taken else None
@@ -91,14 +92,14 @@ def job_active(*, kind: str) -> Job | None:
     """The job of this kind that waits for a worker or runs and beats, if any."""
     waiting = timezone.now() - timedelta(seconds=PENDING_STALE_AFTER_SECONDS)
     alive = Q(status=Job.Status.PENDING, updated_at__gte=waiting) | Q(status=Job.Status.RUNNING,
-                                                                       updated_at__gte=_stale_before())
+                                                                       updated_at__gte=job_stale_before())
     return Job.objects.filter(alive, kind=kind).order_by("-created_at").first()
 
 
 def job_current(*, kind: str) -> Job | None:
     """The job of this kind a page should show: the active one, or an interrupted one to resume."""
     return job_active(kind=kind) or (
-        Job.objects.filter(kind=kind, status=Job.Status.RUNNING, updated_at__lt=_stale_before())
+        Job.objects.filter(kind=kind, status=Job.Status.RUNNING, updated_at__lt=job_stale_before())
         .order_by("-created_at").first()
     )
 
@@ -126,7 +127,7 @@ def jobs_resume_interrupted() -> int:
     """Hand every interrupted job of a known kind back to a worker; called as each worker starts,
     so a killed worker's jobs go on by themselves. Returns how many were resumed."""
     interrupted = Job.objects.filter(kind__in=list(_TASKS), status=Job.Status.RUNNING,
-                                     updated_at__lt=_stale_before())
+                                     updated_at__lt=job_stale_before())
     return sum(1 for job in interrupted if _requeue(job).status == Job.Status.PENDING)
 
 
@@ -159,11 +160,12 @@ def job_progress(
 
 
 @contextmanager
-def job_beating(*, job: Job, every: float = JOB_BEAT_SECONDS) -> Iterator[Job]:
+def job_beating(*, job: Job, every: float | None = None) -> Iterator[Job]:
     """Run a job's work with its beat: a thread touches `updated_at` every `every` seconds while
     the work runs (a long wait on a rate limit included), so only a dead process stops it. Work
     that escapes with an unexpected error leaves the job failed, not "running" for ever."""
     stop = threading.Event()
+    every = every or settings.JOB_BEAT_SECONDS
     beat = threading.Thread(target=_beat, args=(job.pk, every, stop), name=f"job-{job.pk}-beat", daemon=True)
     beat.start()
     try:
@@ -228,15 +230,11 @@ def job_cancel(*, job: Job) -> Job:
     return job
 
 
-def _stale_before():
-    return timezone.now() - timedelta(seconds=JOB_STALE_AFTER_SECONDS)
-
-
 def _requeue(job: Job) -> Job:
     """Back to a worker, the same job from its checkpoint (only if it is still interrupted)."""
     if job.kind not in _TASKS:
         return job
-    requeued = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, updated_at__lt=_stale_before()).update(
+    requeued = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, updated_at__lt=job_stale_before()).update(
         status=Job.Status.PENDING, updated_at=timezone.now(), message="Interrupted; waiting for a worker to resume…")
     job.refresh_from_db()
     if requeued:
@@ -246,5 +244,5 @@ def _requeue(job: Job) -> Job:
 
 def _interrupted_close(*, kind: str) -> None:
     """Mark this kind's interrupted jobs failed (their checkpoints stay for the next run to take)."""
-    for job in Job.objects.filter(kind=kind, status=Job.Status.RUNNING, updated_at__lt=_stale_before()):
+    for job in Job.objects.filter(kind=kind, status=Job.Status.RUNNING, updated_at__lt=job_stale_before()):
         job_fail(job=job, error="Interrupted: the worker running it stopped; the next run resumes where it was.")
