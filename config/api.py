@@ -1,11 +1,14 @@
-"""The JSON API at /api/v1/: one router per app, all behind session or bearer-token auth."""
+"""The JSON API at /api/v1/: one router per app, all behind bearer-token or session auth.
 
+Its interactive docs and OpenAPI document need a login like every other page.
+"""
+
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
-from ninja.security import django_auth
 
 from catalog.api import router as catalog_router
 from core.api import router as core_router
-from core.api_auth import PersonalTokenAuth
+from core.api_auth import api_auth
 from enrichment.api import router as enrichment_router
 from tracker.api import router as tracker_router
 
@@ -13,8 +16,9 @@ api = NinjaAPI(
     title="Music Journal API",
     version="1",
     description="Listening history, record collection, enrichment and playlists of one person.",
-    auth=[django_auth, PersonalTokenAuth()],
+    auth=api_auth(),
     urls_namespace="api",
+    docs_decorator=login_required,
 )
 api.add_router("/", core_router)
 api.add_router("/", catalog_router)

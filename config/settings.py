@@ -10,6 +10,7 @@ from contextlib import suppress
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "template_partials",
     "django_q",
     "ninja",  # serves the API docs (Swagger UI) from local static files, not a CDN
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,7 +143,6 @@ BACKGROUND_NICENESS = env.int("BACKGROUND_NICENESS", default=10)
 # worker and is shown as interrupted, then resumed by the next worker that starts.
 JOB_BEAT_SECONDS = env.float("JOB_BEAT_SECONDS", default=15)
 JOB_STALE_AFTER_SECONDS = env.float("JOB_STALE_AFTER_SECONDS", default=90)
-
 
 Q_CLUSTER = {
     "name": "journal",
@@ -246,7 +248,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every handler masks bearer tokens, access tokens and configured secrets, from any logger.
+    "filters": {"redact": {"()": "core.log_redaction.RedactingLogFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -259,11 +263,69 @@ LOGGING = {
 }
 
 # --- Security when served publicly ----------------------------------------------------
+# `make run` serves plain http on 127.0.0.1, so nothing here is secure-only by default.
+# Behind HTTPS, `HTTPS=1` switches everything on (redirect to https, HSTS for a year, secure
+# cookies); each variable below still overrides it on its own.
+HTTPS = env.bool("HTTPS", default=False)
+
+
+def _unless_set(name, cast, default):
+    """`cast(name)` when the variable holds a value; `default` when unset or empty (`NAME=` follows HTTPS)."""
+    return cast(name) if env.str(name, default="").strip() else default
+
+
+SECURE_SSL_REDIRECT = _unless_set("SECURE_SSL_REDIRECT", env.bool, HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer checks health over plain http
+SECURE_HSTS_SECONDS = _unless_set("SECURE_HSTS_SECONDS", env.int, 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _unless_set("SECURE_HSTS_INCLUDE_SUBDOMAINS", env.bool, HTTPS)
+SECURE_HSTS_PRELOAD = _unless_set("SECURE_HSTS_PRELOAD", env.bool, HTTPS)
+SESSION_COOKIE_SECURE = _unless_set("SESSION_COOKIE_SECURE", env.bool, HTTPS)
+CSRF_COOKIE_SECURE = _unless_set("CSRF_COOKIE_SECURE", env.bool, HTTPS)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust the reverse proxy's X-Forwarded-Proto to tell https from http (turn off when clients
+# reach Django directly: they could then claim https themselves).
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if _unless_set("SECURE_PROXY_SSL_HEADER", env.bool, True) else None
+)
+# The header our reverse proxy puts the client's address in (e.g. X-Forwarded-For, X-Real-IP);
+# empty: REMOTE_ADDR. Login and API-token throttling count failures per address.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Failed attempts before a pause of the same length as the window (seconds), per username and
+# per address for the login page, per address for API tokens (core/services/throttle.py).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=20)
+API_TOKEN_FAILURE_WINDOW = env.int("API_TOKEN_FAILURE_WINDOW", default=15 * 60)
+
+# Content-Security-Policy (django-csp): our own scripts and styles only, images from us and
+# the services' image hosts. No inline script anywhere (the API docs' Swagger UI included);
+# inline `style="…"` attributes are allowed (templates set sizes and CSS custom properties
+# such as `--weeks: 53` with them), inline <style> elements are not.
+IMAGE_HOSTS = [
+    "https://i.scdn.co", "https://mosaic.scdn.co", "https://*.scdn.co",  # Spotify
+    "https://lastfm.freetls.fastly.net", "https://*.lastfm.freetls.fastly.net",  # Last.fm
+    "https://i.discogs.com", "https://img.discogs.com",  # Discogs
+    "https://upload.wikimedia.org",  # Wikimedia
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", *IMAGE_HOSTS],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Schedules: declared here, upserted by name on every `migrate` (core/schedules.py) --
 JOURNAL_SCHEDULES = [

@@ -1,17 +1,48 @@
-"""API authentication: the browser session, or a personal token as `Authorization: Bearer`."""
+"""API authentication: a personal token as `Authorization: Bearer`, or the browser session.
+
+The token is tried first and stands alone: it is not a cookie, so a cross-site page cannot make
+the browser send it and no CSRF token is asked for. The session is a cookie, so a request it
+authenticates must carry its CSRF token on writes (403 otherwise). A request with neither, or
+with a wrong token, gets 401; an address that keeps sending wrong tokens gets 429 for a while.
+"""
 
 from django.utils import timezone
-from ninja.security import HttpBearer
+from ninja.errors import HttpError
+from ninja.security import HttpBearer, SessionAuth
 
 from core.models import ApiToken
+from core.services.throttle import api_token_failure_record, api_token_throttle_wait, client_address, wait_text
 
 
 class PersonalTokenAuth(HttpBearer):
     def authenticate(self, request, token):
+        address = client_address(request)
+        wait = api_token_throttle_wait(address=address)
+        if wait:  # before the lookup: a blocked address learns nothing more about any token
+            raise HttpError(429, f"Too many wrong tokens from this address, try again in {wait_text(wait)}.")
         api_token = ApiToken.objects.select_related("user").filter(token_hash=ApiToken.hash(token)).first()
         if api_token is None or not api_token.user.is_active:
+            api_token_failure_record(address=address)
             return None
         if api_token.last_used_at is None or (timezone.now() - api_token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
         request.user = api_token.user
         return api_token.user
+
+
+class SessionCsrfAuth(SessionAuth):
+    """The browser session, with ninja's CSRF check, run only when the session did log someone in.
+
+    ninja's `SessionAuth` checks CSRF before it looks at the user, so an anonymous write was
+    refused with 403 "CSRF check Failed" instead of 401.
+    """
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)  # 403 "CSRF check Failed" on a write without the token
+
+
+def api_auth() -> list:
+    """The API's authentication, in order: the bearer token first, the session second."""
+    return [PersonalTokenAuth(), SessionCsrfAuth()]

@@ -16,6 +16,7 @@ from web.views import (
     health,
     jobs,
     journal,
+    login,
     playlists,
     settings,
     timeline,
@@ -44,6 +45,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     # Pages without our <link rel="icon"> (admin, API docs): browsers ask for /favicon.ico.
     path("favicon.ico", login_not_required(RedirectView.as_view(url=static("img/favicon.svg"), permanent=True))),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

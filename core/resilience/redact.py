@@ -1,9 +1,14 @@
 """Keep secrets out of messages and log lines.
 
-Library loggers (urllib3 logs Discogs URLs with `?token=`, spotipy logs request headers
-at DEBUG) get a filter that replaces every configured secret value before the record
-reaches any handler. A filter on a logger only sees records created on that very
-logger, hence the explicit list.
+`redact` masks every configured secret value, and whatever looks like a credential whatever its
+value (`Bearer <token>`, `"access_token": "…"`, `?token=…`: core/log_redaction.py), such as
+the Spotify access token spotipy obtains and logs at DEBUG.
+
+Every handler of `LOGGING` carries `core.log_redaction.RedactingLogFilter`, which applies it to
+the records of every logger. Library loggers (urllib3 logs Discogs URLs with `?token=`, spotipy
+logs request headers at DEBUG) also get a filter of their own, so handlers that are not ours
+(pytest's log capture, a library's own handler) see clean records too. A filter on a logger only
+sees records created on that very logger, hence the explicit list.
 """
 
 import base64
@@ -11,9 +16,11 @@ import logging
 
 from django.conf import settings
 
+from core.log_redaction import MASK, redact_record, redact_tokens
 from core.resilience.services import SECRET_SETTINGS
 
-MASK = "[redacted]"
+__all__ = ["MASK", "LOGGER_NAMES", "RedactSecretsFilter", "install_log_redaction", "redact", "secret_values"]
+
 _MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words
 
 LOGGER_NAMES = (
@@ -36,28 +43,16 @@ def secret_values() -> list[str]:
 
 
 def redact(text: str) -> str:
+    """`text` without any configured secret, bearer token, access token or URL password."""
     for value in secret_values():
         if value in text:
             text = text.replace(value, MASK)
-    return text
+    return redact_tokens(text)
 
 
 class RedactSecretsFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is not ours to fix here
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        if record.exc_info and record.exc_info[1] is not None:
-            # Tracebacks carry exception messages (URLs with tokens); keep only a redacted summary.
-            exc = record.exc_info[1]
-            summary = redact(f"{exc.__class__.__name__}: {exc}")
-            if summary != f"{exc.__class__.__name__}: {exc}":
-                record.msg, record.args = f"{record.getMessage()} ({summary})", None
-                record.exc_info, record.exc_text = None, None
+        redact_record(record, redact)
         return True
 
 

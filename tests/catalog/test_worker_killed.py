@@ -34,7 +34,8 @@ def wait_for(condition, *, timeout: float, what: str):
 def job_row(database: Path):
     try:
         with sqlite3.connect(database, timeout=10) as db:
-            return db.execute("SELECT status, done, message, checkpoint FROM core_job ORDER BY id DESC LIMIT 1").fetchone()
+            query = "SELECT status, done, message, checkpoint FROM core_job ORDER BY id DESC LIMIT 1"
+            return db.execute(query).fetchone()
     except sqlite3.OperationalError:
         return None
 

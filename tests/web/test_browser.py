@@ -200,7 +200,7 @@ def test_it_loads_more_plays_in_the_journal(browser, live_server, library):
     before = page.locator("li.play").count()
     assert before == 50
     page.click("text=Load more plays")
-    page.wait_for_function("document.querySelectorAll('li.play').length > 50")
+    page.wait_for_function("() => document.querySelectorAll('li.play').length > 50")
     after = page.locator("li.play").count()
     assert after == min(100, library["plays"])
     assert "until=" in page.url  # the address, reloaded, shows the same rows (HX-Replace-Url)

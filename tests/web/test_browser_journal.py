@@ -26,7 +26,7 @@ def test_it_scrolls_filters_with_chips_and_keeps_back_and_reload_honest(browser,
 
     # Scrolling to the end loads the next rows by itself, once, and the URL follows.
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-    page.wait_for_function("document.querySelectorAll('li.play').length >= 100")
+    page.wait_for_function("() => document.querySelectorAll('li.play').length >= 100")
     page.wait_for_load_state("networkidle")
     assert rows(page) == 100
     assert "until=" in page.url
@@ -76,7 +76,7 @@ def test_it_loads_more_through_the_button_without_duplicates(browser, live_serve
     log_in(page, live_server)
     page.goto(f"{live_server.url}/journal/")
     page.click("text=Load more plays")  # scrolls it into view too: the row trigger must not load twice
-    page.wait_for_function("document.querySelectorAll('li.play').length > 50")
+    page.wait_for_function("() => document.querySelectorAll('li.play').length > 50")
     page.wait_for_load_state("networkidle")
     assert rows(page) == 100
     ids = page.locator("li.play").evaluate_all("els => els.map(e => e.dataset.play)")
