@@ -129,3 +129,29 @@ def test_it_totals_a_day_with_ms_played_or_track_length():
 def test_it_marks_today_in_the_week_bars():
     bars = charts.week_bars(dashboard.week_days(), today=timezone.localdate())
     assert len(bars) == 7 and bars[-1]["current"] and not bars[0]["current"]
+
+
+def test_pages_settle_on_a_version_while_a_bulk_ingest_stores_batch_after_batch():
+    """An import commits a batch every few hundred ms; pages would recount the whole history after
+    each. While it runs they show figures at most BULK_SETTLE_SECONDS old, then catch up at once."""
+    import time
+
+    from django.core.cache import caches
+
+    from tracker.selectors.history_cache import BULK_INGEST_KEY
+    from tracker.services.ingest import Play, scrobble_ingest
+
+    def bulk(start):
+        plays = [Play("Boards of Canada", f"Roygbiv {n}", timezone.now() - timedelta(hours=start + n))
+                 for n in range(4)]
+        scrobble_ingest(plays=plays, source=Scrobble.Source.SPOTIFY, batch_size=2)  # full batches: bulk
+
+    bulk(1)
+    settled = analytics.analytics_overview(period="7d")["total"]
+    assert settled == 4
+    bulk(10)
+    assert analytics.analytics_overview(period="7d")["total"] == settled  # still importing: settled
+    caches["default"].set(BULK_INGEST_KEY, time.time() - 1, 3600)  # the import is over
+    assert analytics.analytics_overview(period="7d")["total"] == 8
+    make_scrobble(make_track("Dayvan Cowboy"), timezone.now() - timedelta(minutes=5))
+    assert analytics.analytics_overview(period="7d")["total"] == 9  # a single play shows at once

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,6 +35,7 @@ from catalog.models import Album, AlbumArtist, Artist, Track
 from catalog.services.collection_link import collection_link
 from core import normalize
 from tracker.models import Scrobble
+from tracker.selectors.history_cache import BULK_INGEST_KEY
 from tracker.services.album_plays import album_play_stats_refresh
 from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert, scrobbles_analyze
 
@@ -142,6 +145,8 @@ def scrobble_ingest(
     while batch := list(islice(iterator, batch_size)):
         with transaction.atomic():
             result = ingest.store(batch)
+        if len(batch) == batch_size:  # a bulk ingest: let pages settle on a version a while
+            cache.set(BULK_INGEST_KEY, time.time() + 30, 24 * 3600)
         total.merge(result)
         if on_batch:
             on_batch(total)
