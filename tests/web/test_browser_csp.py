@@ -74,14 +74,20 @@ def test_the_admin_and_the_api_docs_work_under_the_policy(browser, live_server, 
     assert not watcher.problems, watcher.problems
 
 
-def test_a_new_token_is_selected_in_one_click(browser, live_server, library):  # noqa: F811
-    page, watcher = new_page(browser, live_server)
+def logged_in_page(chromium, live_server):
+    """A page logged in as the library's owner, recording CSP violations."""
+    page, watcher = new_page(chromium, live_server)
     page.add_init_script(RECORD_VIOLATIONS)
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "listener")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+    return page, watcher
+
+
+def test_a_new_token_is_selected_in_one_click(browser, live_server, library):  # noqa: F811
+    page, watcher = logged_in_page(browser, live_server)
     visit(page, f"{live_server.url}/settings/")
     page.fill("input[name=name]", "home-assistant")
     page.click("text=Create token")
@@ -98,13 +104,7 @@ def test_a_new_token_is_selected_in_one_click(browser, live_server, library):  #
 
 def test_htmx_filters_work_without_eval(browser, live_server, library):  # noqa: F811
     """htmx runs with allowEval off: typing in the collection's search still filters, through htmx."""
-    page, watcher = new_page(browser, live_server)
-    page.add_init_script(RECORD_VIOLATIONS)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "listener")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page, watcher = logged_in_page(browser, live_server)
     visit(page, f"{live_server.url}/collection/")
     assert page.locator(".cover-card").count() > 1
     with page.expect_request(lambda request: "q=Dummy" in request.url and request.headers.get("hx-request")):
