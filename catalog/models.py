@@ -140,6 +140,7 @@ class Album(models.Model):
     mbid = models.UUIDField(null=True, blank=True, unique=True, verbose_name="MusicBrainz id")
     cover_url = models.CharField(max_length=500, blank=True)
     thumb_url = models.CharField(max_length=500, blank=True)
+    enriched_at = models.DateTimeField(null=True, blank=True, db_index=True)
     listened_album = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_editions",
         help_text="For a collection release: the album of the listening history it is an edition of.",

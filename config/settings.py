@@ -139,6 +139,8 @@ else:
 # Background work (workers, `import_history`) runs this much "nicer" than the web server, so on a
 # small machine a page never waits for the CPU behind an import or a backfill (0: same priority).
 BACKGROUND_NICENESS = env.int("BACKGROUND_NICENESS", default=10)
+# Enrichment providers answer concurrently, one thread each (off: one after the other).
+ENRICHMENT_PARALLEL = env.bool("ENRICHMENT_PARALLEL", default=True)
 # A running job beats this often (seconds); one silent for longer than the stale limit lost its
 # worker and is shown as interrupted, then resumed by the next worker that starts.
 JOB_BEAT_SECONDS = env.float("JOB_BEAT_SECONDS", default=15)

@@ -17,3 +17,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 BACKGROUND_NICENESS = 0  # the test process itself stays at its priority (tests/core/test_priority.py)
+ENRICHMENT_PARALLEL = False  # threads cannot write inside a test's transaction (one transactional test runs it)
