@@ -105,6 +105,13 @@ def spotify_albums(*, ids: list[str], force_refresh: bool = False) -> list[dict 
     return found
 
 
+def spotify_album(*, album_id: str, force_refresh: bool = False) -> dict:
+    """One full album (the Development-Mode fallback for `spotify_albums`)."""
+    client = spotify_client()
+    return resilient_call(SERVICE, lambda: _answer(client.album(album_id), "album"), what=album_id,
+                          cache_key=f"album:{album_id}", ttl_kind="album", force_refresh=force_refresh)
+
+
 def spotify_artist_albums(*, artist_id: str, include_groups: str = "album,single", page_size: int = 50,
                           max_pages: int = 20) -> list[dict]:
     """Every album of an artist, following `next` links page by page (each page one guarded call)."""
