@@ -6,7 +6,9 @@ User-Agent and timeout, keeps one connection pool alive across pylast's short-li
 clients, and turns HTTP 429 into an error that keeps its Retry-After.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from xml.dom.minidom import Document, Element
 
 import httpx2
@@ -19,6 +21,7 @@ from core.resilience.errors import HttpStatusError, parse_retry_after
 from core.resilience.services import service_timeout
 
 SERVICE = "lastfm"
+T = TypeVar("T")
 
 
 class _LastfmTransport(httpx2.BaseTransport):
@@ -87,6 +90,17 @@ def _int(value: str) -> int | None:
         return None
 
 
+def _parsed(fetch: Callable[[], T]) -> Callable[[], T]:
+    """`fetch`, with an answer that lacks Last.fm's elements (an HTML error page parses as XML
+    too, and pylast then indexes an <lfm> that is not there) raised as a malformed answer."""
+    def guarded() -> T:
+        try:
+            return fetch()
+        except IndexError as exc:
+            raise pylast.MalformedResponseError(lastfm_client(), exc) from exc
+    return guarded
+
+
 def lastfm_user_info(*, username: str | None = None, retries: int | None = None) -> dict:
     """user.getInfo: name, total scrobbles, registration time."""
     network = lastfm_client()
@@ -102,7 +116,7 @@ def lastfm_user_info(*, username: str | None = None, retries: int | None = None)
             "registered_uts": _int(registered[0].getAttribute("unixtime")) if registered else None,
         }
 
-    return resilient_call(SERVICE, fetch, what=f"user {user.name}", retries=retries)
+    return resilient_call(SERVICE, _parsed(fetch), what=f"user {user.name}", retries=retries)
 
 
 @dataclass
@@ -147,7 +161,7 @@ def lastfm_recent_tracks_page(*, page: int = 1, limit: int = 200, time_from: int
                                 total_pages=_int(root.getAttribute("totalPages")) or 0,
                                 total=_int(root.getAttribute("total")) or 0, tracks=tracks)
 
-    return resilient_call(SERVICE, fetch, what=f"recent tracks page {page}")
+    return resilient_call(SERVICE, _parsed(fetch), what=f"recent tracks page {page}")
 
 
 @dataclass
@@ -171,7 +185,7 @@ def lastfm_loved_tracks_page(*, page: int = 1, limit: int = 1000, username: str 
         return LovedTracksPage(page=_int(root.getAttribute("page")) or page,
                                total_pages=_int(root.getAttribute("totalPages")) or 0, tracks=tracks)
 
-    return resilient_call(SERVICE, fetch, what=f"loved tracks page {page}")
+    return resilient_call(SERVICE, _parsed(fetch), what=f"loved tracks page {page}")
 
 
 def lastfm_artist_info(*, name: str, username: str | None = None, force_refresh: bool = False) -> dict:
@@ -196,25 +210,61 @@ def lastfm_artist_info(*, name: str, username: str | None = None, force_refresh:
             "tags": [_text(tag, "name") for tag in tags[0].getElementsByTagName("tag")] if tags else [],
         }
 
-    return resilient_call(SERVICE, fetch, what=f"artist {name}", cache_key=f"artist.getInfo:{name}:{artist.username}",
-                          ttl_kind="artist", force_refresh=force_refresh)
+    return resilient_call(SERVICE, _parsed(fetch), what=f"artist {name}",
+                          cache_key=f"artist.getInfo:{name}:{artist.username}", ttl_kind="artist",
+                          force_refresh=force_refresh)
 
 
-def lastfm_artist_similar(*, name: str, limit: int = 20) -> list[dict]:
+def lastfm_artist_similar(*, name: str, limit: int = 20, force_refresh: bool = False) -> list[dict]:
     artist = lastfm_client().get_artist(name)
 
     def fetch() -> list[dict]:
         return [{"name": item.item.get_name(), "match": float(item.match)} for item in artist.get_similar(limit=limit)]
 
-    return resilient_call(SERVICE, fetch, what=f"similar to {name}", cache_key=f"artist.getSimilar:{name}:{limit}",
-                          ttl_kind="similar")
+    return resilient_call(SERVICE, _parsed(fetch), what=f"similar to {name}",
+                          cache_key=f"artist.getSimilar:{name}:{limit}", ttl_kind="similar",
+                          force_refresh=force_refresh)
 
 
-def lastfm_artist_top_tags(*, name: str, limit: int = 10) -> list[dict]:
+def lastfm_artist_top_tags(*, name: str, limit: int = 10, force_refresh: bool = False) -> list[dict]:
     artist = lastfm_client().get_artist(name)
 
     def fetch() -> list[dict]:
         return [{"name": item.item.get_name(), "weight": int(item.weight)} for item in artist.get_top_tags(limit=limit)]
 
-    return resilient_call(SERVICE, fetch, what=f"tags of {name}", cache_key=f"artist.getTopTags:{name}:{limit}",
-                          ttl_kind="tags")
+    return resilient_call(SERVICE, _parsed(fetch), what=f"tags of {name}",
+                          cache_key=f"artist.getTopTags:{name}:{limit}", ttl_kind="tags", force_refresh=force_refresh)
+
+
+def _children(parent: Element, tag: str) -> list[Element]:
+    """Direct child elements named `tag` (getElementsByTagName would also find the tracks' own)."""
+    return [child for child in parent.childNodes if child.nodeType == child.ELEMENT_NODE and child.tagName == tag]
+
+
+def lastfm_album_info(*, artist: str, title: str, force_refresh: bool = False) -> dict:
+    """album.getInfo: name, listeners, plays, cover sizes, tracks with durations (seconds), tags, wiki summary."""
+    album = lastfm_client().get_album(artist, title)
+
+    def fetch() -> dict:
+        doc = album._request("album.getInfo", False)
+        root = doc.getElementsByTagName("album")[0]
+        fields = {child.tagName: child for child in root.childNodes if child.nodeType == child.ELEMENT_NODE}
+        tracks, tags, wiki = fields.get("tracks"), fields.get("tags"), fields.get("wiki")
+        return {
+            "name": _node_text(fields.get("name")),
+            "artist": _node_text(fields.get("artist")),
+            "mbid": _node_text(fields.get("mbid")),
+            "url": _node_text(fields.get("url")),
+            "listeners": _int(_node_text(fields.get("listeners"))),
+            "playcount": _int(_node_text(fields.get("playcount"))),
+            "images": [{"size": node.getAttribute("size"), "url": _node_text(node)}
+                       for node in _children(root, "image")],
+            "tracks": [{"name": _text(node, "name"), "duration": _int(_text(node, "duration")),
+                        "rank": _int(node.getAttribute("rank"))}
+                       for node in (_children(tracks, "track") if tracks else [])],
+            "tags": [_text(tag, "name") for tag in _children(tags, "tag")] if tags else [],
+            "wiki_summary": _text(wiki, "summary") if wiki else "",
+        }
+
+    return resilient_call(SERVICE, _parsed(fetch), what=f"album {artist} – {title}",
+                          cache_key=f"album.getInfo:{artist}:{title}", ttl_kind="album", force_refresh=force_refresh)

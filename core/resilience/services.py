@@ -38,7 +38,7 @@ SERVICES: dict[str, ServiceSpec] = {
     for s in (
         ServiceSpec("lastfm", "Last.fm", ("LASTFM_API_KEY", "LASTFM_USERNAME"), ("LASTFM_API_KEY", "LASTFM_API_SECRET"),
                     "LASTFM_API_URL", "API key", "LASTFM_API_KEY", "core.clients.checks.lastfm_check",
-                    classifiers=(errors.from_pylast,), cache_kinds=("artist", "similar", "tags"),
+                    classifiers=(errors.from_pylast,), cache_kinds=("artist", "album", "similar", "tags"),
                     user_setting="LASTFM_USERNAME", default_rate="5/s"),
         ServiceSpec("spotify", "Spotify", ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET"), ("SPOTIFY_CLIENT_SECRET",),
                     "SPOTIFY_API_URL", "client credentials", "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET",
