@@ -7,7 +7,7 @@ import openai
 from django.conf import settings
 
 from core.clients.base import client_cached, user_agent
-from core.resilience import BadResponse, resilient_call
+from core.resilience import BadResponse, cached_value_forget, resilient_call
 from core.resilience.services import service_timeout
 
 SERVICE = "ai"
@@ -42,7 +42,7 @@ def ai_complete(*, messages: list[dict], cache_key: str | None = None, max_token
     def fetch() -> dict:
         completion = client.chat.completions.create(model=model, messages=messages, max_tokens=max_tokens,
                                                     temperature=temperature)
-        if not completion.choices:
+        if not getattr(completion, "choices", None):  # openai hands back a str for a non-JSON (HTML) body
             raise BadResponse(SERVICE, "the AI endpoint answered without choices")
         choice = completion.choices[0]
         return {"content": choice.message.content or "", "finish_reason": choice.finish_reason,
@@ -51,3 +51,8 @@ def ai_complete(*, messages: list[dict], cache_key: str | None = None, max_token
     return resilient_call(SERVICE, fetch, what=f"completion with {model}",
                           cache_key=None if cache_key is None else f"{model}:{cache_key}", ttl_kind="ai",
                           force_refresh=force_refresh)
+
+
+def ai_complete_forget(*, cache_key: str) -> None:
+    """Drop a cached `ai_complete` answer (one the caller rejected), so the next run asks again."""
+    cached_value_forget(service=SERVICE, cache_key=f"{settings.AI_MODEL}:{cache_key}")

@@ -16,11 +16,11 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog.models import Album, AlbumTag, Artist, ArtistSimilar, ArtistTag, Image, Tag, Track
+from catalog.models import Album, AlbumInfo, AlbumTag, Artist, ArtistSimilar, ArtistTag, Image, Tag, Track
 from core.normalize import clean_text, name_key
 from core.resilience.services import cache_ttl
+from enrichment import providers
 from enrichment.models import Fact
-from enrichment.providers import PROVIDERS
 from enrichment.providers.base import ALBUM, ARTIST, TRACK, FactDraft
 
 MODELS = {ARTIST: Artist, ALBUM: Album, TRACK: Track}
@@ -71,7 +71,7 @@ def _last_per_key(drafts: list[FactDraft]) -> list[FactDraft]:
 
 def fact_chosen(facts: list[Fact]) -> Fact | None:
     """Of one field's facts from several providers, the one to show: known, most confident, first provider."""
-    order = {name: index for index, name in enumerate(PROVIDERS)}
+    order = {name: index for index, name in enumerate(providers.PROVIDERS)}
     known = [f for f in facts if f.value is not None]
     known.sort(key=lambda f: (-f.confidence, order.get(f.provider, len(order)), -f.retrieved_at.timestamp()))
     return known[0] if known else None
@@ -97,6 +97,8 @@ def _apply(entity_type: str, entity_id: int, fields: set[str], *, provider: str,
     mine = Fact.objects.filter(entity_type=entity_type, entity_id=entity_id, provider=provider,
                                field__in=fields & RELATIONS).exclude(value=None)
     applied = len(changed)
+    if entity_type == ALBUM and any(name.startswith("ai_") for name in fields):
+        applied += _album_info_apply(row, facts)
     for fact in mine:
         applied += _apply_relation(row, entity_type, fact, changed)
     if hasattr(row, "enriched_at"):
@@ -187,3 +189,24 @@ def _images_apply(row, entity_type: str, fact: Fact, changed: list[str]) -> int:
             setattr(row, thumb, small["url"][:500])
             changed.append(thumb)
     return len(images)
+
+
+# --- AI notes (enrichment.providers.ai_description) ---------------------------------------------
+def _album_info_apply(album: Album, facts: dict[str, list[Fact]]) -> int:
+    """The album's AI notes (`AlbumInfo`) from its chosen `ai_*` facts, once there is a description."""
+    chosen = {name: fact_chosen(candidates) for name, candidates in facts.items() if name.startswith("ai_")}
+    if chosen.get("ai_description") is None:
+        return 0
+
+    def value(name: str):
+        return chosen[name].value if chosen.get(name) is not None else None
+
+    AlbumInfo.objects.update_or_create(album=album, defaults={
+        "summary": clean_text(str(value("ai_summary") or ""), AlbumInfo._meta.get_field("summary").max_length),
+        "description": str(value("ai_description")).replace("\x00", ""),
+        "is_soundtrack": value("ai_is_soundtrack") is True,
+        "film": clean_text(str(value("ai_film") or ""), AlbumInfo._meta.get_field("film").max_length),
+        "model_used": clean_text(str(value("ai_model") or ""), AlbumInfo._meta.get_field("model_used").max_length),
+        "generated_at": timezone.now(),
+    })
+    return 1
