@@ -40,7 +40,8 @@ def apify_me(*, retries: int | None = None) -> dict:
     return resilient_call(SERVICE, fetch, what="account", retries=retries)
 
 
-def apify_monthly_listeners(*, spotify_ids: list[str], force_refresh: bool = False) -> dict[str, int]:
+def apify_monthly_listeners(*, spotify_ids: list[str], force_refresh: bool = False,
+                            retries: int | None = None) -> dict[str, int]:
     """Monthly listeners by Spotify artist id, one actor run for all of them; absent ids are unknown."""
     ids = sorted({sid for sid in spotify_ids if sid})
     if not ids:
@@ -67,4 +68,4 @@ def apify_monthly_listeners(*, spotify_ids: list[str], force_refresh: bool = Fal
 
     return resilient_call(SERVICE, fetch, what=f"monthly listeners of {len(ids)} artists",
                           cache_key=f"monthly_listeners:{','.join(ids)}", ttl_kind="monthly_listeners",
-                          force_refresh=force_refresh)
+                          force_refresh=force_refresh, retries=retries)

@@ -68,3 +68,50 @@ def wikidata_artists_by_spotify_id_query(*, spotify_ids: list[str]) -> str:
         '  SERVICE wikibase:label { bd:serviceParam wikibase:language "en". }\n'
         "}"
     )
+
+
+# Profile ids Wikidata holds for an artist, by the variable the artists query binds them to.
+ARTIST_LINK_PROPERTIES = {
+    "soundcloud": "P3040",  # SoundCloud ID
+    "bandcamp": "P3283",  # Bandcamp profile ID
+    "facebook": "P2013",  # Facebook username
+    "instagram": "P2003",  # Instagram username
+    "twitter": "P2002",  # X username
+    "youtube": "P2397",  # YouTube channel ID
+}
+
+
+def wikidata_artists_query(*, spotify_ids: list[str] = (), mbids: list[str] = (), discogs_ids: list[str] = ()) -> str:
+    """Artists matched by Spotify (P1902), MusicBrainz (P434) or Discogs (P1953) id, one UNION branch per
+    kind of id; one row per combination of manager, record label and profile id (all OPTIONAL).
+    "" when no well-formed id is given."""
+    branches = []
+    for variable, prop, values in (("spotifyId", "P1902", [v for v in spotify_ids if v.isalnum()]),
+                                   ("mbid", "P434", [v for v in mbids if v.replace("-", "").isalnum()]),
+                                   ("discogsId", "P1953", [v for v in discogs_ids if v.isdigit()])):
+        if values:
+            quoted = " ".join(f'"{value}"' for value in values)
+            branches.append(f"{{ VALUES ?{variable} {{ {quoted} }} ?item wdt:{prop} ?{variable} . }}")
+    if not branches:
+        return ""
+    links = "".join(f"  OPTIONAL {{ ?item wdt:{prop} ?{name} }}\n" for name, prop in ARTIST_LINK_PROPERTIES.items())
+    return (
+        "SELECT ?item ?spotifyId ?mbid ?discogsId ?officialWebsite ?manager ?managerLabel ?recordLabel "
+        f"?recordLabelLabel ?{' ?'.join(ARTIST_LINK_PROPERTIES)} WHERE {{\n"
+        f"  {' UNION '.join(branches)}\n"
+        "  OPTIONAL { ?item wdt:P856 ?officialWebsite }\n"
+        "  OPTIONAL { ?item wdt:P1875|wdt:P1037 ?manager }\n"  # represented by | director/manager
+        "  OPTIONAL { ?item wdt:P264 ?recordLabel }\n"
+        f"{links}"
+        '  SERVICE wikibase:label { bd:serviceParam wikibase:language "en". }\n'
+        "}"
+    )
+
+
+def wikidata_artists(*, spotify_ids: list[str] = (), mbids: list[str] = (), discogs_ids: list[str] = (),
+                     force_refresh: bool = False) -> list[dict[str, str]]:
+    """The rows of `wikidata_artists_query` for these ids, cached as management facts; [] when no id is given."""
+    query = wikidata_artists_query(spotify_ids=spotify_ids, mbids=mbids, discogs_ids=discogs_ids)
+    if not query:
+        return []
+    return wikidata_select(query=query, ttl_kind="management", force_refresh=force_refresh)
