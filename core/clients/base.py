@@ -52,6 +52,12 @@ def client_cached(*, service: str, settings_used: tuple[str, ...], build: Callab
     return client
 
 
+def clients_forget() -> None:
+    """Drop every built client (and what it holds, such as an access token): the next call builds anew."""
+    with _lock:
+        _clients.clear()
+
+
 def http_session() -> requests.Session:
     """A requests session with our User-Agent and no hidden retry loop (urllib3 retries off)."""
     session = requests.Session()

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
+from core.clients.base import clients_forget
 from core.resilience import clock
 from core.resilience.breaker import breaker_reset
 from core.resilience.services import SERVICES
@@ -27,6 +28,7 @@ def fake_services(fake_services_server, settings, db):
     """The running fake, fresh knobs, settings pointing at it, and a clean resilience state."""
     fake = fake_services_server
     fake.reset()
+    clients_forget()  # a client built by an earlier test keeps its token: each test starts from none
     for name, value in fake.settings().items():
         setattr(settings, name, value)
     # The fake has no quota: politeness limits have their own tests and would only slow these.
