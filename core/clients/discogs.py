@@ -135,3 +135,22 @@ def discogs_collection_fields(*, username: str | None = None) -> list[dict]:
                 for f in data.get("fields", [])]
 
     return resilient_call(SERVICE, fetch, what="collection fields")
+
+
+def discogs_artist_releases(*, artist_id: int, per_page: int = MAX_PER_PAGE, force_refresh: bool = False) -> list[dict]:
+    """An artist's releases and masters, newest first, one page of up to 100 (GET /artists/{id}/releases):
+    `[{"id", "type", "title", "year", "label", "role"}]`; `role` is "Main" for the artist's own records,
+    "Appearance"/"TrackAppearance" for others'; masters may have no `label`."""
+    client = discogs_client_get()
+    per_page = min(per_page, MAX_PER_PAGE)
+
+    def fetch() -> list[dict]:
+        data = client._get(f"{client._base_url}/artists/{artist_id}/releases"
+                           f"?sort=year&sort_order=desc&page=1&per_page={per_page}")
+        return [{"id": r.get("id"), "type": r.get("type", ""), "title": r.get("title", ""), "year": r.get("year"),
+                 "label": r.get("label", ""), "role": r.get("role", "")}
+                for r in data.get("releases", []) if isinstance(r, dict)]
+
+    return resilient_call(SERVICE, fetch, what=f"releases of artist {artist_id}",
+                          cache_key=f"artist_releases:{artist_id}:{per_page}", ttl_kind="labels",
+                          force_refresh=force_refresh)

@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog.models import Album, AlbumInfo, AlbumTag, Artist, ArtistSimilar, ArtistTag, Image, Tag, Track
+from catalog.models import Album, AlbumInfo, AlbumTag, Artist, ArtistSimilar, ArtistTag, Image, Label, Tag, Track
 from core.normalize import clean_text, name_key
 from core.resilience.services import cache_ttl
 from enrichment import providers
@@ -94,6 +94,9 @@ def _apply(entity_type: str, entity_id: int, fields: set[str], *, provider: str,
         if getattr(row, name) != value:
             setattr(row, name, value)
             changed.append(name)
+    if entity_type == ARTIST and "principal_label" in facts and _principal_label_apply(
+            row, fact_chosen(facts["principal_label"])):
+        changed.append("principal_label")
     mine = Fact.objects.filter(entity_type=entity_type, entity_id=entity_id, provider=provider,
                                field__in=fields & RELATIONS).exclude(value=None)
     applied = len(changed)
@@ -210,3 +213,19 @@ def _album_info_apply(album: Album, facts: dict[str, list[Fact]]) -> int:
         "generated_at": timezone.now(),
     })
     return 1
+
+
+# --- principal label (enrichment.providers.label_resolver) ----------------------------------------
+def _principal_label_apply(artist: Artist, fact: Fact | None) -> bool:
+    """Link the artist to the `Label` the chosen `principal_label` fact names (by name key, created if
+    absent); whether it changed. A foreign key, so the plain-field copy above skips it."""
+    name = clean_text(str(fact.value), Label._meta.get_field("name").max_length) if fact is not None else ""
+    if not name:
+        return False
+    label = Label.objects.filter(name_key=name_key(name)).order_by("pk").first()
+    if label is None:
+        label, _ = Label.objects.get_or_create(name_key=name_key(name), discogs_id=None, defaults={"name": name})
+    if artist.principal_label_id == label.pk:
+        return False
+    artist.principal_label = label
+    return True
