@@ -139,8 +139,15 @@ else:
 # Background work (workers, `import_history`) runs this much "nicer" than the web server, so on a
 # small machine a page never waits for the CPU behind an import or a backfill (0: same priority).
 BACKGROUND_NICENESS = env.int("BACKGROUND_NICENESS", default=10)
+# Bearer token a Prometheus server sends to read /metrics; empty: only a logged-in staff user may read it.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Enrichment providers answer concurrently, one thread each (off: one after the other).
 ENRICHMENT_PARALLEL = env.bool("ENRICHMENT_PARALLEL", default=True)
+# The artist's principal label: the one most frequent over the latest 20 releases, or the latest release's.
+ENRICHMENT_LABEL_METHOD = env.str("ENRICHMENT_LABEL_METHOD", default="most_frequent")
+# The API's enrich and refresh calls a user may make per window (seconds); 0 lifts the limit.
+ENRICHMENT_API_RATE_LIMIT = env.int("ENRICHMENT_API_RATE_LIMIT", default=10)
+ENRICHMENT_API_RATE_WINDOW = env.int("ENRICHMENT_API_RATE_WINDOW", default=60)
 # A running job beats this often (seconds); one silent for longer than the stale limit lost its
 # worker and is shown as interrupted, then resumed by the next worker that starts.
 JOB_BEAT_SECONDS = env.float("JOB_BEAT_SECONDS", default=15)
@@ -339,4 +346,11 @@ JOURNAL_SCHEDULES = [
     # Ticks every minute; the poll itself honours TrackerState's on/off and interval.
     {"name": "lastfm poll", "func": "tracker.tasks.lastfm_poll_task",
      "schedule_type": "I", "minutes": 1, "repeats": -1},
+    # New artists and albums (from plays or a sync) are enriched within ten minutes of arriving.
+    {"name": "enrich new arrivals", "func": "enrichment.tasks.enrich_new_task", "schedule_type": "I", "minutes": 5,
+     "repeats": -1},
+    {"name": "enrich weekly", "func": "enrichment.tasks.enrich_incremental_task", "schedule_type": "C",
+     "cron": "0 7 * * 0", "repeats": -1},  # Sunday 07:00 in TIME_ZONE
+    {"name": "enrich stale nightly", "func": "enrichment.tasks.enrich_stale_task", "schedule_type": "C",
+     "cron": "0 2 * * *", "repeats": -1},  # 02:00, the most played first
 ]

@@ -5,6 +5,7 @@ changed interval in the declaration reaches the database without touching anythi
 """
 
 from django.conf import settings
+from django.utils import timezone
 
 
 def schedules_upsert(**_signal_kwargs) -> int:
@@ -12,5 +13,8 @@ def schedules_upsert(**_signal_kwargs) -> int:
 
     for declared in settings.JOURNAL_SCHEDULES:
         fields = {k: v for k, v in declared.items() if k != "name"}
-        Schedule.objects.update_or_create(name=declared["name"], defaults=fields)
+        schedule, created = Schedule.objects.update_or_create(name=declared["name"], defaults=fields)
+        if schedule.schedule_type == Schedule.CRON and (created or schedule.next_run <= timezone.now()):
+            # A new cron schedule first runs at its time (in TIME_ZONE), not the moment it is made.
+            Schedule.objects.filter(pk=schedule.pk).update(next_run=schedule.calculate_next_run())
     return len(settings.JOURNAL_SCHEDULES)

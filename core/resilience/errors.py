@@ -187,7 +187,8 @@ def from_spotipy(service: str, exc: BaseException) -> ServiceError | None:
     if spotipy_exceptions is None:
         return None
     if isinstance(exc, spotipy_exceptions.SpotifyOauthError):
-        if getattr(exc, "error", None) in _OAUTH_AUTH_ERRORS:
+        error = getattr(exc, "error", None)
+        if isinstance(error, str) and error in _OAUTH_AUTH_ERRORS:  # the body's `error` may be any JSON
             return AuthFailed(service, f"token request refused ({exc.error})", status=400)
         return Unavailable(service, "token request failed")
     if isinstance(exc, spotipy_exceptions.SpotifyException):

@@ -41,3 +41,12 @@ def test_a_service_understands_its_own_librarys_errors_and_the_networks():
 def test_a_cache_kind_a_service_does_not_declare_is_refused():
     with pytest.raises(ValueError, match="caches no 'similar' answers"):
         resilient_call("apify", lambda: 1, cache_key="x", ttl_kind="similar")
+
+
+def test_a_token_error_whose_body_is_not_a_string_is_a_failure_to_retry_not_a_crash():
+    from spotipy.exceptions import SpotifyOauthError
+
+    refused = classify(service="spotify", exc=SpotifyOauthError("token", error="invalid_client"))
+    assert refused.__class__.__name__ == "AuthFailed"
+    odd = classify(service="spotify", exc=SpotifyOauthError("token", error={"status": 503, "message": "down"}))
+    assert odd.retryable  # an object where Spotify's OAuth error code belongs (a proxy's answer)

@@ -90,3 +90,10 @@ def day_label(day) -> str:
     if day == today - timedelta(days=1):
         return "Yesterday"
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+@register.inclusion_tag("partials/source_marker.html")
+def source_marker(facts, name: str):
+    """A small "source" marker for an enriched value: where it came from, when, how sure; the
+    other sources' values when they disagree. `facts` is enrichment.selectors.facts_by_field()."""
+    return {"field": (facts or {}).get(name)}

@@ -4,9 +4,11 @@ from django.core.cache import caches
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django_q.tasks import async_task
 
 from core.resilience.services import service_configured
+from enrichment.selectors import enrichment_paused, facts_by_field
 from tracker.selectors.album_plays import album_view
 
 
@@ -15,7 +17,12 @@ def album_detail(request, album_id: int):
     if view is None:
         raise Http404("No such album.")
     _tracklist_wanted(view)
-    return render(request, "catalog/album_detail.html", {"view": view, "album": view.album})
+    return render(request, "catalog/album_detail.html", {
+        "view": view, "album": view.album,
+        "facts": facts_by_field(entity_type="album", entity_id=view.album.pk),
+        "refresh_url": reverse("album_refresh", args=[view.album.pk]),
+        "paused": enrichment_paused(),
+    })
 
 
 def _tracklist_wanted(view) -> None:
