@@ -84,6 +84,15 @@ def albums_to_enrich(*, mode: str) -> QuerySet:
     return qs.select_related("artist").order_by("-play_count", "pk")
 
 
+def artist_enrich(*, artist: Artist, providers: list[str] | None = None, force: bool = False) -> EnrichResult:
+    """One artist, every provider (or those named); `force` bypasses their caches."""
+    return artists_enrich(artists=[artist], providers=providers, force=force)
+
+
+def album_enrich(*, album: Album, providers: list[str] | None = None, force: bool = False) -> EnrichResult:
+    return albums_enrich(albums=[album], providers=providers, force=force)
+
+
 def artists_enrich(*, artists: Sequence[Artist], providers: list[str] | None = None, force: bool = False,
                    on_progress: Callable[[int, int], None] | None = None) -> EnrichResult:
     """Ask every provider about `artists`, store what they found; `force` bypasses their caches."""

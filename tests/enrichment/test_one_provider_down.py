@@ -31,3 +31,10 @@ def test_spotify_down_lets_lastfm_fill_in_and_the_page_warns(fake_services, owne
     html = owner_client.get(f"/artists/{artist.pk}/").content.decode()
     assert "Spotify is paused after repeated failures" in html
     assert Artist.objects.get(pk=artist.pk).enriched_at is not None
+
+
+@pytest.mark.django_db
+def test_the_dashboard_says_which_source_is_paused(owner_client):
+    assert "is paused" not in owner_client.get("/").content.decode()
+    open_breaker("lastfm")
+    assert "Last.fm is paused after repeated failures" in owner_client.get("/").content.decode()

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.resilience.services import service_configured
+from enrichment.selectors import enrichment_paused
 from tracker.selectors import dashboard as dashboard_selectors
 from web import charts
 
@@ -28,6 +29,7 @@ def dashboard(request):
     context = _live_context()
     context["week_artists"] = dashboard_selectors.week_top_artists(today=timezone.localdate())
     context["lastfm_configured"] = service_configured(service="lastfm")
+    context["enrichment_paused"] = enrichment_paused()
     return render(request, "tracker/dashboard.html", context)
 
 
