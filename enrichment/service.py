@@ -112,22 +112,40 @@ def _enrich(entities: list, method: str, providers: list[Provider], *, force: bo
         result.providers[provider.id] = ProviderSummary(provider.id, available=available, reason=reason)
         if available:
             ready.append(provider)
+    # Those that find outside ids answer first, so the others match this very run by the ids found.
+    phases = [p for p in ([p for p in ready if p.finds_ids], [p for p in ready if not p.finds_ids]) if p]
     for start in range(0, len(entities), CHUNK):
         chunk = entities[start:start + CHUNK]
-        for answer in _ask_all(ready, method, chunk, force=force):
-            summary = result.providers[answer.provider]
-            summary.calls += answer.calls
-            summary.warnings += answer.warnings
-            result.notes += answer.notes
-            stored = facts_store(provider=answer.provider, drafts=answer.facts)
-            summary.facts += stored.facts
-            summary.warnings += stored.warnings
-            result.facts += stored.facts
-            result.applied += stored.applied
+        for number, phase in enumerate(phases):
+            if number:
+                chunk = _reloaded(chunk)
+            for answer in _ask_all(phase, method, chunk, force=force):
+                _record(result, answer)
         result.entities += len(chunk)
         if on_progress:
             on_progress(result.entities, len(entities))
     return result
+
+
+def _record(result: EnrichResult, answer: ProviderResult) -> None:
+    summary = result.providers[answer.provider]
+    summary.calls += answer.calls
+    summary.warnings += answer.warnings
+    result.notes += answer.notes
+    stored = facts_store(provider=answer.provider, drafts=answer.facts)
+    summary.facts += stored.facts
+    summary.warnings += stored.warnings
+    result.facts += stored.facts
+    result.applied += stored.applied
+
+
+def _reloaded(chunk: list) -> list:
+    """The same rows as stored now (with the ids the first phase found), in the same order."""
+    if not chunk:
+        return chunk
+    fresh = type(chunk[0]).objects.select_related(*(["artist"] if isinstance(chunk[0], Album) else [])).in_bulk(
+        [row.pk for row in chunk])
+    return [fresh.get(row.pk, row) for row in chunk]
 
 
 def _ask_all(providers: list[Provider], method: str, chunk: list, *, force: bool) -> list[ProviderResult]:

@@ -113,13 +113,14 @@ def spotify_album(*, album_id: str, force_refresh: bool = False) -> dict:
 
 
 def spotify_artist_albums(*, artist_id: str, include_groups: str = "album,single", page_size: int = 50,
-                          max_pages: int = 20) -> list[dict]:
-    """Every album of an artist, following `next` links page by page (each page one guarded call)."""
+                          max_pages: int = 20, force_refresh: bool = False) -> list[dict]:
+    """Every album of an artist, following `next` links page by page (each page one guarded, cached call)."""
     client = spotify_client()
+    key = f"artist-albums:{artist_id}:{include_groups}:{page_size}"
     page = resilient_call(
         SERVICE,
         lambda: _answer(client.artist_albums(artist_id, include_groups=include_groups, limit=page_size), "albums"),
-        what=f"albums of {artist_id}",
+        what=f"albums of {artist_id}", cache_key=f"{key}:0", ttl_kind="album", force_refresh=force_refresh,
     )
     items = list(page["items"])
     for _ in range(max_pages - 1):
@@ -127,6 +128,7 @@ def spotify_artist_albums(*, artist_id: str, include_groups: str = "album,single
             break
         current = page
         page = resilient_call(SERVICE, lambda: _answer(client.next(current), "next page"),
-                              what=f"albums of {artist_id} from {len(items)}")
+                              what=f"albums of {artist_id} from {len(items)}", cache_key=f"{key}:{len(items)}",
+                              ttl_kind="album", force_refresh=force_refresh)
         items += page["items"]
     return items

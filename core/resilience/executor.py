@@ -21,7 +21,7 @@ from core.resilience.breaker import (
     breaker_record_success,
     breaker_release_trial,
 )
-from core.resilience.errors import CircuitOpen, ServiceError
+from core.resilience.errors import CircuitOpen, NotFound, ServiceError
 from core.resilience.metrics import metrics_record
 from core.resilience.politeness import polite_slot
 from core.resilience.redact import install_log_redaction, redact
@@ -30,6 +30,9 @@ from core.resilience.services import backoff_factor, cache_ttl, classify, max_re
 logger = logging.getLogger("core.resilience")
 T = TypeVar("T")
 _MISSING = object()
+_NOT_FOUND = "not-found"
+# A "no such artist" answer is kept this long at most (a day), so a run does not ask again at once.
+NOT_FOUND_TTL_SECONDS = 24 * 3600
 
 
 def data_cache_key(*, service: str, cache_key: str) -> str:
@@ -77,6 +80,9 @@ def resilient_call(
         if stored is not _MISSING and isinstance(stored, tuple) and len(stored) == 1:
             metrics_record(service=service, cache_hit=True)
             return stored[0]
+        if stored is not _MISSING and isinstance(stored, tuple) and len(stored) == 2 and stored[0] == _NOT_FOUND:
+            metrics_record(service=service, cache_hit=True)
+            raise NotFound(service, stored[1])  # the service said so a short while ago
 
     try:
         admission = breaker_admit(service=service)
@@ -118,6 +124,9 @@ def resilient_call(
                                failed=True, cache_miss=data_key is not None, error=error.message)
                 logger.warning("%s: %s failed after %d attempt%s: %s", caller, what, attempts,
                                "" if attempts == 1 else "s", error.message)
+                if data_key is not None and isinstance(error, NotFound):  # "no such thing" holds a while too
+                    cache.set(data_key, (_NOT_FOUND, error.message),
+                              timeout=min(cache_ttl(kind=ttl_kind), NOT_FOUND_TTL_SECONDS))
                 raise error from None  # the library's exception may carry a token in a URL
             logger.info("%s: Retry %d/%d for %s after %gs (%s)", caller, attempts, allowed_retries, what,
                         round(delay, 2), error.message)

@@ -37,7 +37,7 @@ class ProviderResult:
     facts: list[FactDraft] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what happened, in plain words
     warnings: list[str] = field(default_factory=list)  # what went wrong, safe to show
-    calls: int = 0  # outside calls made (cache hits not counted)
+    calls: int = 0  # calls asked of the service (the resilience layer may answer some from its cache)
 
 
 class Provider:
@@ -46,6 +46,7 @@ class Provider:
     id: str = ""
     service: str = ""  # the ServiceSpec it talks to
     batch_size: int = 50  # entities per call where the service takes many at once
+    finds_ids: bool = False  # it finds the outside ids (Spotify's) that the other providers match by
 
     def is_available(self) -> tuple[bool, str]:
         """Whether it can run now, and if not, why (one line)."""

@@ -99,7 +99,8 @@ class LabelResolverProvider(Provider):
             result.notes.append(f"{error}; Spotify releases of {artist.name} skipped")
             return []
         try:
-            items = spotify_artist_albums(artist_id=artist.spotify_id, include_groups="album,single")
+            items = spotify_artist_albums(artist_id=artist.spotify_id, include_groups="album,single",
+                                          force_refresh=force)
         except ServiceError as error:
             result.calls += 1
             result.warnings.append(f"Label resolver: Spotify releases of {artist.name}: {error}")

@@ -157,3 +157,21 @@ def test_it_lets_our_own_bugs_through_unchanged(fake_services):
     with pytest.raises(ZeroDivisionError):
         resilient_call("wikidata", lambda: 1 / 0)
     assert ServiceMetric.objects.get(service="wikidata").failures == 1
+
+
+@pytest.mark.django_db
+def test_a_not_found_answer_is_kept_a_while_so_the_next_run_does_not_ask_again():
+    """Last.fm's "no such artist" was asked again on every run; now it is cached (a day at most)."""
+    asked = []
+
+    def unknown():
+        asked.append(1)
+        raise NotFound("lastfm", "Last.fm error 6: The artist you supplied could not be found")
+
+    for _ in range(2):
+        with pytest.raises(NotFound, match="could not be found"):
+            resilient_call("lastfm", unknown, cache_key="artist.getInfo:nobody", ttl_kind="artist")
+    assert asked == [1]
+    with pytest.raises(NotFound):
+        resilient_call("lastfm", unknown, cache_key="artist.getInfo:nobody", ttl_kind="artist", force_refresh=True)
+    assert asked == [1, 1]

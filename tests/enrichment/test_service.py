@@ -188,3 +188,21 @@ def test_providers_answer_concurrently_each_in_its_thread(providers, settings):
     result = artists_enrich(artists=[artist])
     artist.refresh_from_db()
     assert result.warnings == [] and (artist.popularity, artist.bio) == (5, "x")
+
+
+def test_providers_that_match_by_an_outside_id_see_the_ids_found_in_the_same_run(providers):
+    class Finder(Answering):
+        finds_ids = True
+
+    class Matcher(Answering):
+        def artists(self, artists, *, force=False):
+            self.seen = [a.spotify_id for a in artists]
+            return ProviderResult(self.id, facts=[FactDraft(ARTIST, a.pk, "monthly_listeners", 1000)
+                                                  for a in artists if a.spotify_id])
+
+    matcher = Matcher("matcher", [])
+    providers(matcher, Finder("finder", [("spotify_id", "4Z8W4fKeB5YxbusRsdQVPb", 1.0)]))
+    artist = make_artist("Radiohead")
+    artists_enrich(artists=[artist])
+    artist.refresh_from_db()
+    assert matcher.seen == ["4Z8W4fKeB5YxbusRsdQVPb"] and artist.monthly_listeners == 1000
