@@ -43,7 +43,7 @@ def facts_store(*, provider: str, drafts: list[FactDraft]) -> FactsStored:
     now = timezone.now()
     rows = [
         Fact(entity_type=d.entity_type, entity_id=d.entity_id, field=d.field, provider=provider,
-             value=None if d.unavailable else d.value, confidence=max(0.0, min(1.0, float(d.confidence))),
+             value=None if d.unavailable else _storable(d.value), confidence=max(0.0, min(1.0, float(d.confidence))),
              evidence=list(d.evidence) + (["unavailable"] if d.unavailable else []), retrieved_at=now,
              expires_at=now + timedelta(seconds=cache_ttl(kind=d.kind)))
         for d in _last_per_key(drafts)
@@ -60,6 +60,17 @@ def facts_store(*, provider: str, drafts: list[FactDraft]) -> FactsStored:
             stored.applied += _apply(entity_type, entity_id, fields, provider=provider, now=now,
                                      warnings=stored.warnings)
     return stored
+
+
+def _storable(value):
+    """A JSON value every database takes: PostgreSQL's jsonb refuses NUL characters in strings."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    return value
 
 
 def _last_per_key(drafts: list[FactDraft]) -> list[FactDraft]:
