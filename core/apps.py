@@ -18,8 +18,8 @@ class CoreConfig(AppConfig):
         from django_q.signals import post_spawn
 
         from core.schedules import schedules_upsert
-        from core.tasks import worker_started
+        from core.tasks import worker_spawned
 
         post_migrate.connect(_create_cache_table, sender=self, dispatch_uid="core_cache_table")
         post_migrate.connect(schedules_upsert, sender=self, dispatch_uid="core_schedules")
-        post_spawn.connect(worker_started, dispatch_uid="core_worker_started")
+        post_spawn.connect(worker_spawned, dispatch_uid="core_worker_started")

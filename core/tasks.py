@@ -3,6 +3,7 @@
 import logging
 import threading
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
@@ -43,6 +44,14 @@ def worker_started(**_signal_kwargs) -> None:
         return
     if resumed:
         logger.info("resumed %s interrupted job(s)", resumed)
+
+
+def worker_spawned(**signal_kwargs) -> None:
+    """django-q2's `post_spawn`, sent as a worker process starts — and, in sync mode (tests), before
+    every task run in the caller's own process, where no worker starts."""
+    if settings.Q_CLUSTER.get("sync"):
+        return
+    worker_started(**signal_kwargs)
 
 
 def _heartbeat_loop() -> None:

@@ -132,3 +132,19 @@ def test_healthz_says_the_worker_is_gone_within_a_minute(client):
     assert report["status"] == "degraded" and report["worker"]["ok"] is False
     cache.set(HEARTBEAT_KEY, (timezone.now() - timedelta(seconds=10)).isoformat())
     assert client.get("/healthz").json()["worker"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_a_task_run_in_the_callers_process_starts_no_worker_heartbeat(monkeypatch, settings):
+    """In sync mode django-q2 sends post_spawn before every task; no worker started, so nothing beats."""
+    from django_q.signals import post_spawn
+
+    from core import tasks
+
+    started = []
+    monkeypatch.setattr(tasks, "worker_started", lambda **kw: started.append(kw))
+    post_spawn.send(sender="django_q", proc_name="MainProcess")
+    assert started == [] and settings.Q_CLUSTER["sync"]
+    monkeypatch.setitem(settings.Q_CLUSTER, "sync", False)
+    post_spawn.send(sender="django_q", proc_name="Worker-1")
+    assert started == [{"proc_name": "Worker-1", "signal": post_spawn, "sender": "django_q"}]
