@@ -112,8 +112,8 @@ def _enrich(entities: list, method: str, providers: list[Provider], *, force: bo
         result.providers[provider.id] = ProviderSummary(provider.id, available=available, reason=reason)
         if available:
             ready.append(provider)
-    # Those that find outside ids answer first, so the others match this very run by the ids found.
-    phases = [p for p in ([p for p in ready if p.finds_ids], [p for p in ready if not p.finds_ids]) if p]
+    # Those that match by outside ids answer after the others, so they see the ids found this very run.
+    phases = [p for p in ([p for p in ready if not p.matches_by_ids], [p for p in ready if p.matches_by_ids]) if p]
     for start in range(0, len(entities), CHUNK):
         chunk = entities[start:start + CHUNK]
         for number, phase in enumerate(phases):

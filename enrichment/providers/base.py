@@ -46,7 +46,7 @@ class Provider:
     id: str = ""
     service: str = ""  # the ServiceSpec it talks to
     batch_size: int = 50  # entities per call where the service takes many at once
-    finds_ids: bool = False  # it finds the outside ids (Spotify's) that the other providers match by
+    matches_by_ids: bool = False  # it matches entities by outside ids (Spotify's…) that others find first
 
     def is_available(self) -> tuple[bool, str]:
         """Whether it can run now, and if not, why (one line)."""

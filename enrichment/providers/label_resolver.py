@@ -67,6 +67,7 @@ def releases_deduplicated(releases: list[Release]) -> list[Release]:
 class LabelResolverProvider(Provider):
     id = "label_resolver"
     service = "spotify"
+    matches_by_ids = True  # by Spotify and Discogs ids, found by the providers that answer first
 
     def is_available(self) -> tuple[bool, str]:
         """Always: the owned copies and Wikidata's facts need no service; each source missing is a note."""

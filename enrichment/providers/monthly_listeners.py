@@ -23,6 +23,7 @@ class MonthlyListenersProvider(Provider):
     id = "monthly_listeners"
     service = "apify"
     batch_size = 50
+    matches_by_ids = True  # by Spotify ids, found by the providers that answer first
 
     def artists(self, artists: list[Artist], *, force: bool = False) -> ProviderResult:
         result = ProviderResult(self.id)

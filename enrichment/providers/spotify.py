@@ -52,7 +52,6 @@ class SpotifyProvider(Provider):
     id = "spotify"
     service = "spotify"
     batch_size = BATCH_ARTISTS
-    finds_ids = True  # Wikidata, Apify and the label resolver match by the Spotify id it finds
 
     # --- artists ---------------------------------------------------------------------------
     def artists(self, artists: list[Artist], *, force: bool = False) -> ProviderResult:

@@ -32,6 +32,7 @@ URL_MAX = 200  # Artist.official_website is a URLField of this length: a longer 
 class WikidataProvider(Provider):
     id = "wikidata"
     service = "wikidata"
+    matches_by_ids = True  # by Spotify, MusicBrainz or Discogs ids, found by the providers that answer first
 
     def artists(self, artists: list[Artist], *, force: bool = False) -> ProviderResult:
         result = ProviderResult(self.id)

@@ -192,9 +192,11 @@ def test_providers_answer_concurrently_each_in_its_thread(providers, settings):
 
 def test_providers_that_match_by_an_outside_id_see_the_ids_found_in_the_same_run(providers):
     class Finder(Answering):
-        finds_ids = True
+        pass
 
     class Matcher(Answering):
+        matches_by_ids = True
+
         def artists(self, artists, *, force=False):
             self.seen = [a.spotify_id for a in artists]
             return ProviderResult(self.id, facts=[FactDraft(ARTIST, a.pk, "monthly_listeners", 1000)
