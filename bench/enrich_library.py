@@ -33,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # first: bench/ (this file, enrichment.py) would shadow the enrichment app
+sys.path.insert(0, str(ROOT))  # the project first, before bench/
 SUFFIXES = ("Collective", "Orchestra", "Trio", "Band", "Sound")
 TARGET_MB = 100
 TARGET_HIT_RATE = 0.8
