@@ -6,6 +6,8 @@ Models are lazy (an attribute read can fetch), so every helper reads what it nee
 inside the guarded call and returns plain data.
 """
 
+import json
+
 import discogs_client
 from discogs_client.models import CollectionItemInstance
 from django.conf import settings
@@ -21,9 +23,35 @@ def discogs_client_get() -> discogs_client.Client:
     return client_cached(service=SERVICE, settings_used=("DISCOGS_TOKEN", "DISCOGS_API_URL"), build=_build)
 
 
+class _ErrorsWithMessage:
+    """discogs_client reads `message` from every error body; a body without one (a proxy's 5xx, say)
+    raised a KeyError that no caller could tell from a bug. Such a body gets a message here."""
+
+    def __init__(self, fetcher):
+        object.__setattr__(self, "fetcher", fetcher)
+
+    def __getattr__(self, name):  # the library's settings (timeouts, backoff) live on its fetcher
+        return getattr(self.fetcher, name)
+
+    def __setattr__(self, name, value):
+        setattr(self.fetcher, name, value)
+
+    def fetch(self, client, method, url, data=None, headers=None, **kwargs):
+        content, status = self.fetcher.fetch(client, method, url, data=data, headers=headers, **kwargs)
+        if not 200 <= status < 300 and status != 204:
+            try:
+                body = json.loads(content)
+            except (ValueError, UnicodeDecodeError):
+                return content, status  # not JSON: the library reports it as malformed
+            if not isinstance(body, dict) or "message" not in body:
+                return json.dumps({"message": f"HTTP {status} without a message"}).encode(), status
+        return content, status
+
+
 def _build() -> discogs_client.Client:
     client = discogs_client.Client(user_agent(), user_token=settings.DISCOGS_TOKEN)
     client._base_url = settings.DISCOGS_API_URL.rstrip("/")
+    client._fetcher = _ErrorsWithMessage(client._fetcher)
     client.backoff_enabled = False
     connect, read = timeout_pair(service=SERVICE)
     client.set_timeout(connect=connect, read=read)

@@ -115,3 +115,19 @@ def test_it_reads_ai_completions_including_fenced_and_cut_off_ones(fake_services
     assert ai_complete(messages=[{"role": "user", "content": "fenced"}])["content"].lstrip().startswith("```")
     sent = fake_services.requests_to("ai", "/v1/chat/completions")[0]
     assert sent.json()["model"] == "mistral24b" and sent.headers["User-Agent"].startswith("MusicJournal/")
+
+
+def test_a_discogs_error_body_without_a_message_is_an_outside_failure_not_a_crash(fake_services, recorded_sleeps):
+    """discogs_client reads `message` from every error body; a proxy's JSON 5xx has none (a KeyError before)."""
+    from core.resilience import Unavailable
+
+    fake_services.fail("discogs", status=503, times=None, body={"error": "upstream down"})
+    with pytest.raises(Unavailable, match="HTTP 503 without a message"):
+        discogs_identity(retries=0)
+
+
+def test_the_discogs_clients_timeouts_and_backoff_reach_the_library(fake_services):
+    from core.clients.discogs import discogs_client_get
+
+    fetcher = discogs_client_get()._fetcher.fetcher  # the library's own, inside our wrapper
+    assert fetcher.backoff_enabled is False and fetcher.connect_timeout and fetcher.read_timeout
