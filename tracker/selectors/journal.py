@@ -18,6 +18,7 @@ from tracker.models import Scrobble
 from tracker.selectors.stats import DAY_RANGE_TEXT, day_in_range, local_midnight
 
 PAGE_SIZE = 50
+PLAY_NAMES = ("track", "artist", "album")  # what a play row shows, loaded after the page of plays
 MAX_PAGE_SIZE = 200
 # How many rows a reloaded infinite-scroll URL (`until=`) may show at once.
 MAX_WINDOW = 1000
@@ -229,7 +230,10 @@ def journal_page(*, filters: JournalFilters, cursor: str = "", until: str = "",
     With `until` (the cursor of the last row an infinite scroll had shown), the page runs
     from `cursor` down to that row, so a reloaded URL shows what was on screen (at most
     MAX_WINDOW rows)."""
-    qs = filtered_scrobbles(filters=filters).select_related("track", "artist", "album")
+    # The page of plays first, then their names (prefetch, not a join): joined, the planner given
+    # statistics (ANALYZE, PRAGMA optimize, PostgreSQL's autovacuum) scanned the artists and sorted
+    # every play — 1.3 s at a million plays instead of a walk down the played_at index.
+    qs = filtered_scrobbles(filters=filters).prefetch_related(*PLAY_NAMES)
     position = decode_cursor(cursor) if cursor else None
     qs = _with_position(qs, position)
     end = decode_cursor(until) if until else None
@@ -247,7 +251,7 @@ def journal_page(*, filters: JournalFilters, cursor: str = "", until: str = "",
     if filters.q:
         rows = _text_search_rows(
             _with_position(filtered_scrobbles(filters=replace(filters, q="")), position)
-            .select_related("track", "artist", "album"),
+            .prefetch_related(*PLAY_NAMES),
             filters.q, limit + 1,
         )
     else:
