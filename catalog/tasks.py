@@ -3,6 +3,7 @@
 from catalog.services.discogs_sync import JOB_KIND, DiscogsSyncError, discogs_sync, discogs_sync_start
 from catalog.services.discogs_tracklists import discogs_tracklists_fetch
 from core.resilience import ServiceError
+from core.resilience.services import service_not_configured
 from core.services.jobs import job_to_run
 
 TRACKLISTS_AFTER_SYNC = 100
@@ -22,7 +23,10 @@ def discogs_sync_task(job_id: int) -> str:
 
 
 def discogs_sync_scheduled() -> str:
-    """The weekly sync: starts one unless a sync is already running."""
+    """The weekly sync: starts one unless a sync is already running, or Discogs is not set up (then
+    no failed job is left on the collection page of an install that has no Discogs account)."""
+    if (unconfigured := service_not_configured(service="discogs")) is not None:
+        return f"{unconfigured}; the weekly sync waits"
     job, created = discogs_sync_start(requested_by="schedule")
     if not created:
         return f"a Discogs sync is already running (job {job.pk})"

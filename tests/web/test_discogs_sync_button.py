@@ -153,6 +153,11 @@ class TestSchedule:
         assert "already running" in discogs_sync_scheduled()
         assert not fake_services.requests_to("discogs")
 
+    def test_the_scheduled_sync_waits_without_a_discogs_account_and_leaves_no_failed_job(self, settings, db):
+        settings.DISCOGS_TOKEN = ""
+        assert discogs_sync_scheduled().endswith("the weekly sync waits")
+        assert not Job.objects.filter(kind=JOB_KIND).exists()
+
     def test_the_scheduled_sync_runs_the_same_service(self, fake_services):
         assert discogs_sync_scheduled().startswith("5 copies seen")
         assert CollectionItem.objects.count() == 5
