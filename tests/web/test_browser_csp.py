@@ -42,13 +42,7 @@ def violations(page) -> list[str]:
 
 
 def test_the_admin_and_the_api_docs_work_under_the_policy(browser, live_server, library, keeper):  # noqa: F811
-    page, watcher = new_page(browser, live_server)
-    page.add_init_script(RECORD_VIOLATIONS)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "keeper")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page, watcher = logged_in_page(browser, live_server, username="keeper")
     found = []
 
     album = Album.objects.filter(title="Dummy").first()
@@ -74,12 +68,12 @@ def test_the_admin_and_the_api_docs_work_under_the_policy(browser, live_server, 
     assert not watcher.problems, watcher.problems
 
 
-def logged_in_page(chromium, live_server):
-    """A page logged in as the library's owner, recording CSP violations."""
+def logged_in_page(chromium, live_server, *, username="listener"):
+    """A page logged in as `username` (the library's owner by default), recording CSP violations."""
     page, watcher = new_page(chromium, live_server)
     page.add_init_script(RECORD_VIOLATIONS)
     page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "listener")
+    page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
