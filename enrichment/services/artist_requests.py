@@ -25,7 +25,7 @@ from core.resilience.services import service_not_configured
 from core.services.jobs import job_beating, job_create, job_enqueue, job_finish, job_progress, job_start
 from core.services.throttle import ThrottleRule, throttle_failure_record, throttle_wait
 from enrichment.models import Fact
-from enrichment.service import EnrichResult, ProviderSummary, artists_enrich
+from enrichment.service import artists_enrich
 
 BATCH_KIND = "enrichment_batch"
 BATCH_MAX = 50
@@ -141,7 +141,8 @@ def artists_batch_queue(*, artist_ids: list[int], requested_by: str = "api") -> 
 
 
 def artists_batch_run(*, job: Job) -> str:
-    """Enrich the job's artists one by one, with its progress; finishes with the summary and
+    """Enrich the job's artists through the service's own batch paths (one Spotify call per 50, one
+    Apify run, one SPARQL query), with progress per chunk; finishes with the summary and
     `{"artists": n, "facts": n, "warnings": [...]}`. Run again (a resumed job), it starts over: the
     providers' caches answer the repeats."""
     ids = [int(i) for i in job.params.get("artist_ids") or []]
@@ -149,27 +150,11 @@ def artists_batch_run(*, job: Job) -> str:
     artists = [found[i] for i in ids if i in found]
     with job_beating(job=job):
         job_start(job=job, total=len(artists), message=f"Enriching {len(artists)} artist(s)…")
-        total = EnrichResult()
-        for done, artist in enumerate(artists, 1):
-            _add(total, artists_enrich(artists=[artist]))
-            job_progress(job=job, done=done, message=f"{done} of {len(artists)}: {artist.name}")
+        total = artists_enrich(artists=artists, on_progress=lambda done, count: job_progress(
+            job=job, done=done, message=f"{done} of {count} artists"))
         gone = [i for i in ids if i not in found]
         summary = total.summary() + (f"; {len(gone)} gone from the library" if gone else "")
         warnings = [f"Artist {i} is gone from the library" for i in gone] + total.warnings
         job_finish(job=job, message=summary, result={"artists": total.entities, "facts": total.facts,
                                                      "warnings": warnings})
     return summary
-
-
-def _add(total: EnrichResult, part: EnrichResult) -> None:
-    """Count one run's figures into the batch's."""
-    total.entities += part.entities
-    total.facts += part.facts
-    total.applied += part.applied
-    total.notes += part.notes
-    for name, summary in part.providers.items():
-        into = total.providers.setdefault(name, ProviderSummary(name, available=summary.available,
-                                                                reason=summary.reason))
-        into.calls += summary.calls
-        into.facts += summary.facts
-        into.warnings += summary.warnings

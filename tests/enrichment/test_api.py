@@ -242,7 +242,7 @@ def test_a_batch_is_a_job_that_enriches_each_artist_and_reports(api, echo, djang
     body = response.json()
     job = Job.objects.get(pk=body["job_id"])
     assert job.kind == BATCH_KIND and body["progress_url"] == f"/api/v1/jobs/{job.pk}" and body["status"]
-    assert echo.asked == [([moloko.pk], False), ([air.pk], False)]  # one by one, in the order asked
+    assert echo.asked == [([moloko.pk, air.pk], False)]  # one chunk (the batch paths), in the order asked
     progress = api.get(body["progress_url"]).json()
     assert progress["status"] == "succeeded" and (progress["done"], progress["total"]) == (2, 2)
     assert progress["result"]["artists"] == 2 and progress["result"]["facts"] >= 2
