@@ -48,6 +48,16 @@ def best_match(candidates: list[dict], score) -> tuple[dict | None, float]:
     return (best, best_score) if best_score >= MIN_SCORE else (None, best_score)
 
 
+def _matched(rows: list, search) -> dict[str, tuple]:
+    """{spotify id: (row, confidence)}: the id a row has (1.0), else the one `search(row)` scored."""
+    matched: dict[str, tuple] = {}
+    for row in rows:
+        found = (row.spotify_id, 1.0) if row.spotify_id else search(row)
+        if found:
+            matched.setdefault(found[0], (row, found[1]))
+    return matched
+
+
 class SpotifyProvider(Provider):
     id = "spotify"
     service = "spotify"
@@ -56,14 +66,7 @@ class SpotifyProvider(Provider):
     # --- artists ---------------------------------------------------------------------------
     def artists(self, artists: list[Artist], *, force: bool = False) -> ProviderResult:
         result = ProviderResult(self.id)
-        matched: dict[str, tuple[Artist, float]] = {}  # spotify id → (artist, confidence)
-        for artist in artists:
-            if artist.spotify_id:
-                matched.setdefault(artist.spotify_id, (artist, 1.0))
-                continue
-            found = self._artist_search(artist, result, force=force)
-            if found:
-                matched.setdefault(found[0], (artist, found[1]))
+        matched = _matched(artists, lambda artist: self._artist_search(artist, result, force=force))
         details = self._details(list(matched), result, force=force, kind="artist", batch=BATCH_ARTISTS,
                                 many=spotify_artists, one=lambda i, f: spotify_artist(artist_id=i, force_refresh=f))
         for spotify_id, (detail, evidence) in details.items():
@@ -91,14 +94,7 @@ class SpotifyProvider(Provider):
     # --- albums ----------------------------------------------------------------------------
     def albums(self, albums: list[Album], *, force: bool = False) -> ProviderResult:
         result = ProviderResult(self.id)
-        matched: dict[str, tuple[Album, float]] = {}
-        for album in albums:
-            if album.spotify_id:
-                matched.setdefault(album.spotify_id, (album, 1.0))
-                continue
-            found = self._album_search(album, result, force=force)
-            if found:
-                matched.setdefault(found[0], (album, found[1]))
+        matched = _matched(albums, lambda album: self._album_search(album, result, force=force))
         details = self._details(list(matched), result, force=force, kind="album", batch=BATCH_ALBUMS,
                                 many=spotify_albums, one=lambda i, f: spotify_album(album_id=i, force_refresh=f))
         missing_durations = _tracks_without_duration([album for album, _ in matched.values()])

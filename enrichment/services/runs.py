@@ -21,7 +21,14 @@ from core.services.jobs import (
     job_progress,
     job_start,
 )
-from enrichment.service import albums_enrich, albums_to_enrich, artists_enrich, artists_to_enrich
+from enrichment.service import (
+    album_enrich,
+    albums_enrich,
+    albums_to_enrich,
+    artist_enrich,
+    artists_enrich,
+    artists_to_enrich,
+)
 
 RUN_KIND = "enrichment_run"
 REFRESH_KIND = "enrichment_refresh"
@@ -68,8 +75,7 @@ def enrich_refresh_run(*, job: Job) -> str:
         job_start(job=job, total=1, message=f"Asking the sources about {row}…" if row else "Starting…")
         if row is None:
             return job_fail(job=job, error="It is gone from the library.").message
-        enrich = artists_enrich if model is Artist else albums_enrich
-        done = enrich(**{"artists" if model is Artist else "albums": [row]}, force=True)
+        done = artist_enrich(artist=row, force=True) if model is Artist else album_enrich(album=row, force=True)
         return job_finish(job=job, message=done.summary(), result={"facts": done.facts,
                                                                     "warnings": done.warnings[:20]}).message
 
