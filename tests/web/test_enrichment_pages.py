@@ -118,3 +118,28 @@ def test_the_runs_are_scheduled_at_their_times(db):
     local = timezone.localtime(weekly.next_run)
     assert (local.weekday(), local.hour, local.minute) == (6, 7, 0)  # the next Sunday 07:00, not now
     assert timezone.localtime(nightly.next_run).hour == 2
+
+
+def test_the_refresh_and_resume_forms_carry_their_csrf_token(owner, counting, django_capture_on_commit_callbacks):
+    """The test client waives CSRF; a browser does not: each form must post its page's token."""
+    import re
+
+    from django.test import Client
+
+    from tests.conftest import OWNER_PASSWORD
+
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.login(username=owner.username, password=OWNER_PASSWORD)
+    artist = make_artist("Air")
+    page = browser.get(f"/artists/{artist.pk}/").content.decode()
+    form = re.search(r'<form class="enrich-refresh".*?</form>', page, re.S).group(0)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    assert browser.post(f"/artists/{artist.pk}/refresh/").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        bar = browser.post(f"/artists/{artist.pk}/refresh/", {"csrfmiddlewaretoken": token}, HTTP_HX_REQUEST="true")
+    assert bar.status_code == 200 and Job.objects.get(kind="enrichment_refresh").status == Job.Status.SUCCEEDED
+    failed = Job.objects.create(kind="discogs_sync", status=Job.Status.FAILED, checkpoint={"next_page": 2})
+    progress = browser.get(f"/jobs/{failed.pk}/progress/", HTTP_HX_REQUEST="true").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', progress).group(1)
+    assert browser.post(f"/jobs/{failed.pk}/resume/").status_code == 403
+    assert browser.post(f"/jobs/{failed.pk}/resume/", {"csrfmiddlewaretoken": token}).status_code == 302
