@@ -71,3 +71,69 @@ class TrackerState(models.Model):
     def load(cls) -> "TrackerState":
         state, _ = cls.objects.get_or_create(pk=1)
         return state
+
+
+class _Rollup(models.Model):
+    """Plays and listening time summed over a group of plays, so pages read a few thousand rows
+    instead of a million (see tracker.services.rollups, which keeps them exact).
+
+    `ms_played` sums the plays whose length is known (Spotify's `ms_played`), `ms_plays` counts
+    them; the others are `plays - ms_plays`, to be estimated from the track's duration. Ids
+    are plain integers, not foreign keys: a rollup follows the plays (an artist merge moves
+    the plays, the triggers move their sums), it is never moved or cascaded on its own.
+    """
+
+    plays = models.PositiveIntegerField(default=0)
+    ms_played = models.BigIntegerField(default=0)
+    ms_plays = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TrackTotal(_Rollup):
+    """All the plays of one track: its play count, listening time, first and last play."""
+
+    track_id = models.BigIntegerField(primary_key=True)
+    artist_id = models.BigIntegerField()
+    album_id = models.BigIntegerField(null=True)
+    first_played_at = models.DateTimeField()
+    last_played_at = models.DateTimeField()
+
+    class Meta:
+        # (group, plays) covers the all-time tops and the artist and album pages: no row lookups.
+        indexes = [
+            models.Index(fields=["-plays", "track_id"], name="tracktotal_top"),
+            models.Index(fields=["artist_id", "plays"], name="tracktotal_artist"),
+            models.Index(fields=["album_id", "plays"], name="tracktotal_album"),
+        ]
+
+
+class ArtistMonth(_Rollup):
+    """The plays of one artist in one local calendar month (`month` is its first day)."""
+
+    pk = models.CompositePrimaryKey("artist_id", "month")
+    artist_id = models.BigIntegerField()
+    month = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "artist_id", "plays"], name="artistmonth_month")]
+
+
+class AlbumMonth(_Rollup):
+    """The plays of one album in one local calendar month (plays without an album have none)."""
+
+    pk = models.CompositePrimaryKey("album_id", "month")
+    album_id = models.BigIntegerField()
+    month = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "album_id", "plays"], name="albummonth_month")]
+
+
+class DayHour(_Rollup):
+    """The plays of one local hour of one local day: day and hour charts, calendars, totals."""
+
+    pk = models.CompositePrimaryKey("local_date", "local_hour")
+    local_date = models.DateField()
+    local_hour = models.PositiveSmallIntegerField()

@@ -1,11 +1,16 @@
-"""Follow the changes of the layers below: the catalog's that move play figures, the kernel's ended jobs."""
+"""Follow the changes of the layers below: the catalog's that move play figures, the kernel's ended
+jobs, and every `migrate`, after which the rollups' triggers are (re)installed."""
 
+from django.db import connection
+from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from catalog.signals import albums_linked, collection_synced
 from core.signals import job_ended
+from tracker.models import Scrobble
 from tracker.services.album_plays import album_play_stats_refresh
 from tracker.services.import_upload import import_upload_forget
+from tracker.services.rollups import rollup_triggers_install
 
 
 @receiver(albums_linked, dispatch_uid="tracker.album_plays_of_linked_releases")
@@ -18,3 +23,9 @@ def album_plays_follow_collection(sender, *, album_ids: list[int] | None, **kwar
 @receiver(job_ended, dispatch_uid="tracker.uploads_of_ended_imports")
 def uploads_follow_job(sender, *, job, **kwargs) -> None:
     import_upload_forget(job=job)
+
+
+@receiver(post_migrate, dispatch_uid="tracker.rollup_triggers")
+def rollup_triggers_follow_migrate(sender, *, using, **kwargs) -> None:
+    if sender.name == "tracker" and Scrobble._meta.db_table in connection.introspection.table_names():
+        rollup_triggers_install()

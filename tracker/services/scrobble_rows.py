@@ -2,7 +2,8 @@
 
 Millions of plays go in as plain column tuples, not model instances: on SQLite through one
 prepared INSERT … ON CONFLICT DO NOTHING, on PostgreSQL through COPY (into a temporary
-table first, so the unique (track, played_at) key still skips plays already stored).
+table first, so the unique (track, played_at) key still skips plays already stored). The
+rollups get the new plays' figures in the same transaction, grouped per batch.
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, transaction
 
 from tracker.models import Scrobble
+from tracker.services.rollups import rollups_add, rollups_by_writer
 
 TABLE = Scrobble._meta.db_table
 COLUMNS = "track_id, artist_id, album_id, played_at, local_date, local_hour, source, loved, ms_played, created_at"
 _INSERT = f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
 _STAGING = "scrobble_load"
+_ADDED = "scrobble_added"
+_COUNTED = "track_id, artist_id, album_id, played_at, local_date, local_hour, ms_played"
 
 
 class ScrobbleTimes:
@@ -54,30 +58,41 @@ class ScrobbleTimes:
 
 
 def scrobble_rows_insert(rows: list[tuple], *, fresh: bool = False) -> int:
-    """Insert rows of COLUMNS values, skipping plays already stored; returns how many were new.
+    """Insert rows of COLUMNS values, skipping plays already stored, and add the new plays to the
+    rollups (grouped, see tracker.services.rollups); returns how many were new.
 
     `fresh` (PostgreSQL): no row can clash (e.g. the first demo seed), so COPY goes straight
     into the table.
     """
     if not rows:
         return 0
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor, rollups_by_writer(cursor):
         if connection.vendor != "postgresql":
+            # The write lock is held from BEGIN (IMMEDIATE): rows above the newest id are ours.
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {TABLE}")
+            newest = cursor.fetchone()[0]
             cursor.executemany(_INSERT, rows)
-            return max(0, cursor.rowcount)
-        if fresh:
-            _copy(cursor, TABLE, rows)
-            return len(rows)
+            inserted = max(0, cursor.rowcount)
+            rollups_add(cursor, source=f"(SELECT * FROM {TABLE} WHERE id > %s)", params=(newest,))
+            return inserted
         cursor.execute(
             f"CREATE TEMPORARY TABLE {_STAGING} (track_id bigint, artist_id bigint, album_id bigint, "
             "played_at timestamptz, local_date date, local_hour smallint, source varchar(20), loved boolean, "
             "ms_played integer, created_at timestamptz) ON COMMIT DROP"
         )
         _copy(cursor, _STAGING, rows)
-        cursor.execute(f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM {_STAGING} ON CONFLICT DO NOTHING")
+        # The plays really inserted come back from RETURNING, so a play another writer stored
+        # meanwhile is counted once.
+        cursor.execute(f"CREATE TEMPORARY TABLE {_ADDED} ON COMMIT DROP AS SELECT {_COUNTED} FROM {TABLE} LIMIT 0")
+        cursor.execute(
+            f"WITH added AS (INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM {_STAGING} "
+            f"{'' if fresh else 'ON CONFLICT DO NOTHING '}RETURNING {_COUNTED}) "
+            f"INSERT INTO {_ADDED} SELECT * FROM added"
+        )
         inserted = max(0, cursor.rowcount)
+        rollups_add(cursor, source=_ADDED)
         # Dropped now too: inside an outer transaction ON COMMIT comes too late for the next batch.
-        cursor.execute(f"DROP TABLE {_STAGING}")
+        cursor.execute(f"DROP TABLE {_STAGING}, {_ADDED}")
         return inserted
 
 
