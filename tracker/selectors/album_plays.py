@@ -1,14 +1,15 @@
-"""One album's page: what the catalog knows, with its tracklist's plays, first and last play, plays by month."""
+"""One album's page: what the catalog knows, with its tracklist's plays, first and last play, plays by month
+(from the rollups)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Max, Min
-
 from catalog.models import Track
 from catalog.selectors.albums import AlbumCatalog, album_catalog
-from tracker.models import Scrobble
-from tracker.selectors.stats import plays_per_month
+from tracker.models import AlbumMonth
+from tracker.selectors.stats import first_of_months_back, month_series, rollup_months, track_totals
+
+MONTHS_SHOWN = 60
 
 
 @dataclass
@@ -34,22 +35,24 @@ def album_view(*, album_id: int) -> AlbumView | None:
     tracks = _tracks_with_plays(album_ids=[known.album.pk])
     if not tracks and listened:
         tracks = _tracks_with_plays(album_ids=[listened.pk])
-    plays = Scrobble.objects.filter(album_id__in=play_albums)
-    totals = plays.aggregate(plays=Count("*"), first=Min("played_at"), last=Max("played_at"))
+    track_plays, totals = track_totals(album_id__in=play_albums)
+    for track in tracks:
+        track.plays = track_plays.get(track.pk, 0)
+    since = first_of_months_back(months=MONTHS_SHOWN)
     return AlbumView(
         **vars(known),
         tracks=tracks,
         plays=totals["plays"] or 0,
         first_play=totals["first"],
         last_play=totals["last"],
-        months=plays_per_month(qs=plays, months=60) if totals["plays"] else [],
+        months=month_series(rollup_months(AlbumMonth, album_id__in=play_albums, since=since), since=since),
     )
 
 
 def _tracks_with_plays(*, album_ids: list[int]) -> list[Track]:
+    """The tracklist (its plays are set from the track rollup)."""
     return list(
         Track.objects.filter(album_id__in=album_ids)
         .select_related("artist")
-        .annotate(plays=Count("scrobbles"))
         .order_by("disc_number", "number", "position", "title")[:200]
     )

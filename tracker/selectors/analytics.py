@@ -8,7 +8,6 @@ from tracker.selectors.stats import (
     period_start,
     plays_per_hour,
     plays_per_month,
-    scrobbles_since,
     top_albums,
     top_artists,
     top_tracks,
@@ -22,14 +21,14 @@ def parse_period(value: str | None) -> str:
 
 
 def analytics_overview(*, period: str, limit: int = 10) -> dict:
-    """Everything the analytics page shows for one period, cached until a play arrives."""
+    """Everything the analytics page shows for one period (from the rollups; cached until a play arrives)."""
     return cached_until_history_changes(f"analytics:v2:{period}:{limit}",
                                         lambda: _analytics_overview(period=period, limit=limit))
 
 
 def _analytics_overview(*, period: str, limit: int) -> dict:
     since = period_start(period=period)
-    hours = plays_per_hour(qs=scrobbles_since(since=since))
+    hours = plays_per_hour(since=since)
     return {
         "period": period,
         "period_label": PERIODS[period][0],

@@ -3,13 +3,13 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tracker.models import Scrobble
 from tracker.selectors.history_cache import cached_until_history_changes, history_version
 from tracker.selectors.journal import decode_cursor, encode_cursor
-from tracker.selectors.stats import day_in_range, local_midnight, plays_per_day
+from tracker.selectors.stats import day_in_range, local_midnight, plays_per_day, plays_per_hour
 
 MAX_PLAYS_PER_DAY = 500
 # Rows the timeline page renders at once; the rest of a busy day follows as it scrolls.
@@ -75,12 +75,8 @@ def day_page(*, day: date, after: str = "", limit: int | None = None) -> DayPage
 
 
 def day_hour_counts(*, day: date) -> list[int]:
-    """Plays in each of the day's 24 local hours, from the (local_date, local_hour) index."""
-    counts = [0] * 24
-    hourly = Scrobble.objects.filter(local_date=day).order_by().values_list("local_hour").annotate(n=Count("*"))
-    for hour, plays in hourly:
-        counts[hour] = plays
-    return counts
+    """Plays in each of the day's 24 local hours, from the day-hour rollup."""
+    return plays_per_hour(since=day, until=day)
 
 
 def hour_blocks(*, plays: list[Scrobble], counts: list[int] | None = None) -> list[HourBlock]:
@@ -94,8 +90,7 @@ def hour_blocks(*, plays: list[Scrobble], counts: list[int] | None = None) -> li
 
 def heatmap_counts(*, end: date | None = None, weeks: int = 53) -> dict:
     """Plays per day over the last `weeks` weeks (from a Monday to `end`) and the version of
-    those counts, cached until a play is added: grouping a year is ~25 ms at a million plays.
-    The page caches the drawn grid under the same version."""
+    those counts, cached until a play is added. The page caches the drawn grid under the same version."""
     end = end or timezone.localdate()
     start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
     version = f"{start.isoformat()}:{end.isoformat()}:{history_version()}"

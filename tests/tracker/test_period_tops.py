@@ -1,0 +1,69 @@
+"""Top tracks, artists and albums of a period are the same whichever way they are counted: from
+the plays (a short period), from all-time totals (all time), by the tracks' all-time bound (the
+tracks of a long period) or from whole months plus the cut days at each end (artists, albums)."""
+
+import random
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+
+from tests.factories import utc
+from tracker.models import Scrobble
+from tracker.selectors import stats
+from tracker.services.ingest import Play, scrobble_ingest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history():
+    """Two years of plays: 30 artists, 60 albums, 300 tracks, skewed popularity and ties."""
+    rng = random.Random(5)
+    start = utc(2023, 1, 1, 0, 0)
+    plays = []
+    for n in range(3000):
+        track = min(int(rng.paretovariate(0.8)), 300)
+        artist = track % 30
+        plays.append(Play(artist=f"Artist {artist}", title=f"Track {track}", album=f"Album {track % 60}",
+                          played_at=start + timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))))
+    scrobble_ingest(plays=plays, source="lastfm")
+    return Scrobble.objects.values_list("track_id", "artist_id", "album_id", "local_date")
+
+
+def brute_force(rows, field: str, since: date | None, until: date | None, limit: int):
+    index = {"track_id": 0, "artist_id": 1, "album_id": 2}[field]
+    counts = Counter(row[index] for row in rows
+                     if (since is None or row[3] >= since) and (until is None or row[3] <= until)
+                     and row[index] is not None)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+PERIODS = [
+    (None, None),
+    (date(2023, 1, 1), None),
+    (date(2023, 3, 17), None),  # cut at the start, open to today
+    (date(2023, 3, 17), date(2024, 2, 9)),  # cut at both ends
+    (date(2023, 5, 1), date(2023, 8, 31)),  # whole months only
+    (date(2023, 6, 3), date(2023, 6, 20)),  # inside one month
+    (None, date(2023, 12, 15)),
+]
+
+
+@pytest.mark.parametrize("field", ["track_id", "artist_id", "album_id"])
+@pytest.mark.parametrize(("since", "until"), PERIODS)
+def test_the_rollup_ways_count_like_the_plays(history, monkeypatch, field, since, until):
+    rows = list(history)
+    monkeypatch.setattr(stats, "DIRECT_PLAYS", 0)  # every period takes the rollups' way
+    monkeypatch.setattr(stats, "_CANDIDATES", 7)  # and the track bound several rounds
+    for limit in (1, 5, 10):
+        assert stats.top_counts(field=field, since=since, until=until, limit=limit) == \
+            brute_force(rows, field, since, until, limit)
+
+
+@pytest.mark.parametrize("field", ["track_id", "artist_id", "album_id"])
+def test_a_short_period_is_counted_from_its_plays(history, field):
+    since, until = date(2023, 6, 3), date(2023, 6, 20)
+    assert stats.period_plays(since=since, until=until) <= stats.DIRECT_PLAYS
+    assert stats.top_counts(field=field, since=since, until=until) == brute_force(list(history), field, since,
+                                                                                  until, 10)
