@@ -1,4 +1,4 @@
-"""Tasks of the shared kernel: the worker's heartbeat, and what a worker does as it starts."""
+"""Tasks of the shared kernel: the worker's heartbeat, what a worker does as it starts, database upkeep."""
 
 import logging
 import threading
@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.priority import background_priority
 from core.services.jobs import jobs_resume_interrupted
+from core.services.maintenance import database_optimize
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,10 @@ def worker_heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set(HEARTBEAT_KEY, now, timeout=24 * 3600)
     return now
+
+
+def database_optimize_task() -> str:
+    return database_optimize()
 
 
 def worker_started(**_signal_kwargs) -> None:

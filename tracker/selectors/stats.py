@@ -70,11 +70,11 @@ def plays_between(*, since: date | None, until: date | None = None) -> QuerySet:
     return qs
 
 
-def _days(qs: QuerySet, since: date | None, until: date | None, field: str = "local_date") -> QuerySet:
+def _days(qs: QuerySet, since: date | None, until: date | None) -> QuerySet:
     if since:
-        qs = qs.filter(**{f"{field}__gte": since})
+        qs = qs.filter(local_date__gte=since)
     if until:
-        qs = qs.filter(**{f"{field}__lte": until})
+        qs = qs.filter(local_date__lte=until)
     return qs
 
 
@@ -124,23 +124,26 @@ def _counted(qs: QuerySet, field: str, limit: int) -> list[tuple[int, int]]:
 
 
 def _top_tracks_of_long_period(since: date | None, until: date | None, limit: int) -> list[tuple[int, int]]:
-    """Tracks are taken by all-time plays, most first, and their plays in the period counted (the
-    (track, played_at) index answers that); no later track can enter the top once its all-time
-    plays are below the top's last count. Tens of queries at most where there are thousands of plays."""
+    """Tracks played in the period are taken by all-time plays, most first, and their plays in the
+    period counted (the (track, played_at) index answers that); no later track can enter the top
+    once its all-time plays are below the top's last count. A few queries where there are
+    thousands of plays."""
     plays = plays_between(since=since, until=until)
+    candidates = TrackTotal.objects.order_by("-plays", "track_id")
+    if since:
+        candidates = candidates.filter(last_played_at__gte=local_midnight(since))
+    if until:
+        candidates = candidates.filter(first_played_at__lt=local_midnight(until + timedelta(days=1)))
     best: dict[int, int] = {}
-    offset = 0
-    while True:
-        batch = list(TrackTotal.objects.order_by("-plays", "track_id")
-                     .values_list("track_id", "plays")[offset:offset + _CANDIDATES])
-        if not batch:
-            break
-        ids = [track_id for track_id, _ in batch]
-        best.update(plays.filter(track_id__in=ids).order_by().values_list("track_id").annotate(n=Count("*")))
+    offset, size = 0, _CANDIDATES
+    while batch := list(candidates.values_list("track_id", "plays")[offset:offset + size]):
+        for start in range(0, len(batch), 500):
+            ids = [track_id for track_id, _ in batch[start:start + 500]]
+            best.update(plays.filter(track_id__in=ids).order_by().values_list("track_id").annotate(n=Count("*")))
         best = dict(_top(best, limit))
         if len(best) == limit and min(best.values()) > batch[-1][1]:
             break
-        offset += _CANDIDATES
+        offset, size = offset + size, size * 2
     return _top(best, limit)
 
 
@@ -157,15 +160,21 @@ def _top_by_months(field: str, since: date | None, until: date | None, limit: in
     months = (ArtistMonth if field == "artist_id" else AlbumMonth).objects.order_by()
     months = months.filter(month__gte=first) if first else months
     months = months.filter(month__lt=end) if end else months
-    sums = months.values_list(field).annotate(n=Sum("plays"))
-    # Exact: a group outside the months' top (ties included) and without edge plays cannot enter the top.
-    head = list(sums.order_by("-n", field)[:limit])
-    counts = dict(sums.filter(n__gte=head[-1][1])) if head else {}
-    missing = [pk for pk in edges if pk not in counts]
-    for start in range(0, len(missing), 500):
-        counts.update(sums.filter(**{f"{field}__in": missing[start:start + 500]}))
-    for pk, n in edges.items():
-        counts[pk] = counts.get(pk, 0) + n
+    # Grouped on `field + 0`, as in _counted: the month index, not the (field, month) key, is walked.
+    sums = months.annotate(key=F(field) + 0).values_list("key").annotate(n=Sum("plays"))
+    head = list(sums.order_by("-n", "key")[:limit])
+    floor = head[-1][1] if head else 0  # a group outside the months' top has at most this many
+    known = dict(sums.filter(n__gte=floor)) if head else {}
+    counts = Counter(known)
+    counts.update(edges)
+    # A group with edge plays only can still enter the top if `floor` plus its edge plays reach
+    # the top's last count: only those are looked up.
+    last = _top(counts, limit)[-1][1] if len(counts) >= limit else 0
+    unknown = [pk for pk, n in edges.items() if pk not in known and floor + n >= last]
+    for start in range(0, len(unknown), 500):
+        chunk = unknown[start:start + 500]
+        for pk, n in months.filter(**{f"{field}__in": chunk}).values_list(field).annotate(n=Sum("plays")):
+            counts[pk] = n + edges[pk]
     return _top(counts, limit)
 
 
@@ -201,8 +210,13 @@ def plays_per_day(*, since: date | None = None, until: date | None = None) -> di
 
 
 def plays_per_hour(*, since: date | None = None, until: date | None = None) -> list[int]:
-    """Plays in each of the 24 local hours."""
-    counts = dict(_days(DayHour.objects.order_by(), since, until).values_list("local_hour").annotate(n=Sum("plays")))
+    """Plays in each of the 24 local hours: of every day along the (hour, plays) index, of a period
+    along the days (grouped on `local_hour + 0`, or the hour index would be walked whole)."""
+    if since is None and until is None:
+        hours = DayHour.objects.order_by().values_list("local_hour")
+    else:
+        hours = _days(DayHour.objects.order_by(), since, until).annotate(key=F("local_hour") + 0).values_list("key")
+    counts = dict(hours.annotate(n=Sum("plays")))
     return [counts.get(hour, 0) for hour in range(24)]
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
+from core.services.maintenance import database_optimize
 from tracker.models import Scrobble
 from tracker.services.rollups import rollups_add, rollups_by_writer
 
@@ -103,12 +104,15 @@ def _copy(cursor, table: str, rows: list[tuple]) -> None:
 
 
 def scrobbles_analyze() -> None:
-    """Refresh PostgreSQL's planner statistics after a bulk load.
+    """Refresh the planner's statistics after a bulk load.
 
     Until autovacuum gets round to it, a table that just grew by a million rows is planned
     as if it were small, and counts visit the table's rows instead of reading the index.
+    SQLite gets what its daily statistics run does (core.services.maintenance).
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "sqlite":
+        database_optimize()
+    elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # VACUUM also sets the visibility map, which lets day and artist counts read the
             # index alone; it cannot run inside a transaction (an import's file is one).
