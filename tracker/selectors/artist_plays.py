@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass, field
 
+from django.db.models import Sum
+
 from catalog.models import Album, Track
 from catalog.selectors.artists import ArtistCatalog, artist_albums, artist_catalog
-from tracker.models import ArtistMonth
+from tracker.models import ArtistMonth, TrackTotal
 from tracker.selectors.stats import first_of_months_back, month_series, rollup_months, track_totals
 
 MONTHS_SHOWN = 36
@@ -26,14 +28,14 @@ def artist_view(*, artist_id: int) -> ArtistView | None:
     if known is None:
         return None
     track_plays, totals = track_totals(artist_id=known.artist.pk)
-    tracks = list(Track.objects.filter(pk__in=list(track_plays)).select_related("album")) if track_plays else []
-    for track in tracks:
+    # Only the top tracks become objects: a favourite artist has hundreds of played tracks.
+    top_ids = sorted(track_plays, key=lambda pk: (-track_plays[pk], pk))[:10]
+    found = Track.objects.select_related("album").in_bulk(top_ids)
+    top_tracks = [found[pk] for pk in top_ids if pk in found]
+    for track in top_tracks:
         track.plays = track_plays[track.pk]
-    album_plays: dict[int, int] = {}
-    for track in tracks:
-        if track.album_id:
-            album_plays[track.album_id] = album_plays.get(track.album_id, 0) + track.plays
-    top_tracks = sorted(tracks, key=lambda t: (-t.plays, t.pk))[:10]
+    album_plays = dict(TrackTotal.objects.filter(artist_id=known.artist.pk, album_id__isnull=False).order_by()
+                       .values_list("album_id").annotate(n=Sum("plays")))
     # The most played albums first, then credited ones never played.
     albums = artist_albums(artist=known.artist, first=sorted(album_plays, key=lambda pk: -album_plays[pk]))
     for album in albums:
