@@ -1,0 +1,51 @@
+"""No history page walks every play, whatever the planner knows: with no statistics, with full
+ones (PostgreSQL's autovacuum, `ANALYZE`) and with the sampled ones the daily upkeep leaves.
+Pages read the rollups; the plays are read only along an index, as a range or a page."""
+
+import re
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.services.maintenance import database_optimize
+from tests.factories import make_listening_history
+from tracker.models import Scrobble
+
+pytestmark = [pytest.mark.django_db,
+              pytest.mark.skipif("connection.vendor != 'sqlite'", reason="reads SQLite's EXPLAIN QUERY PLAN")]
+
+# A walk of the whole plays table or one of its indexes, without a range: "SCAN tracker_scrobble …"
+# (SEARCH is a range or a lookup). The journal's page walks its own index in order, under a LIMIT.
+WHOLE_WALK = re.compile(r"\bSCAN tracker_scrobble\b(?! USING (COVERING )?INDEX scrobble_newest)")
+
+
+def _statistics(state: str) -> None:
+    with connection.cursor() as cursor:
+        if state == "full":
+            cursor.execute("ANALYZE")
+        elif state == "sampled":
+            database_optimize()
+
+
+@pytest.mark.parametrize("statistics", ["none", "full", "sampled"])
+def test_no_page_walks_every_play(owner_client, statistics):
+    plays = make_listening_history(plays_per_day=30, days=60)
+    _statistics(statistics)
+    artist, album = plays[0].artist_id, plays[0].album_id
+    day = plays[0].local_date.isoformat()
+    pages = ["/", "/journal/", "/timeline/", f"/timeline/?date={day}", f"/artists/{artist}/", f"/albums/{album}/",
+             "/collection/", *(f"/analytics/?period={p}" for p in ("7d", "30d", "365d", "all"))]
+    for url in pages:
+        caches["pages"].clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert owner_client.get(url).status_code == 200, url
+        for query in captured.captured_queries:
+            if "tracker_scrobble" not in query["sql"] or not query["sql"].lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN QUERY PLAN {query['sql']}")
+                plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+            assert not WHOLE_WALK.search(plan), f"{url}: {query['sql']}\n  {plan}"
+    assert Scrobble.objects.count() == len(plays)
