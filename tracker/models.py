@@ -92,22 +92,46 @@ class _Rollup(models.Model):
         abstract = True
 
 
-class TrackTotal(_Rollup):
+class _Totals(_Rollup):
+    first_played_at = models.DateTimeField()
+    last_played_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class TrackTotal(_Totals):
     """All the plays of one track: its play count, listening time, first and last play."""
 
     track_id = models.BigIntegerField(primary_key=True)
     artist_id = models.BigIntegerField()
     album_id = models.BigIntegerField(null=True)
-    first_played_at = models.DateTimeField()
-    last_played_at = models.DateTimeField()
 
     class Meta:
-        # (group, plays) covers the all-time tops and the artist and album pages: no row lookups.
+        # (group, plays) covers the artist and album pages' per-track figures: no row lookups.
         indexes = [
             models.Index(fields=["-plays", "track_id"], name="tracktotal_top"),
             models.Index(fields=["artist_id", "plays"], name="tracktotal_artist"),
             models.Index(fields=["album_id", "plays"], name="tracktotal_album"),
         ]
+
+
+class ArtistTotal(_Totals):
+    """All the plays of one artist: the all-time tops and the artist page's figures."""
+
+    artist_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-plays", "artist_id"], name="artisttotal_top")]
+
+
+class AlbumTotal(_Totals):
+    """All the plays of one album of the listening history (editions count through it)."""
+
+    album_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-plays", "album_id"], name="albumtotal_top")]
 
 
 class ArtistMonth(_Rollup):

@@ -43,7 +43,10 @@ PERIODS = [
     (None, None),
     (date(2023, 1, 1), None),
     (date(2023, 3, 17), None),  # cut at the start, open to today
-    (date(2023, 3, 17), date(2024, 2, 9)),  # cut at both ends
+    (date(2023, 3, 17), date(2024, 2, 9)),  # cut at both ends: the days inside are counted apart
+    (date(2023, 3, 3), date(2024, 2, 27)),  # cut at both ends: whole months less the days outside
+    (date(2023, 3, 3), None),
+    (date(2023, 11, 20), date(2023, 12, 10)),  # two cut months, none whole
     (date(2023, 5, 1), date(2023, 8, 31)),  # whole months only
     (date(2023, 6, 3), date(2023, 6, 20)),  # inside one month
     (None, date(2023, 12, 15)),

@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Min, Sum
 from catalog.models import Album, Artist, Track
 from catalog.services.artist_merge import artist_merge
 from tests.factories import make_album, make_artist, make_scrobble, make_track, utc
-from tracker.models import AlbumMonth, ArtistMonth, DayHour, Scrobble, TrackTotal
+from tracker.models import AlbumMonth, AlbumTotal, ArtistMonth, ArtistTotal, DayHour, Scrobble, TrackTotal
 from tracker.services.ingest import Play, scrobble_ingest
 from tracker.services.rollups import rollups_rebuild
 
@@ -26,7 +26,7 @@ def expected() -> dict:
     """The rollups as counting every play from scratch gives them."""
     plays = list(Scrobble.objects.values_list("track_id", "artist_id", "album_id", "played_at", "local_date",
                                               "local_hour", "ms_played"))
-    tracks, artists, albums, hours = {}, {}, {}, {}
+    tracks, artists, albums, hours, artist_totals, album_totals = {}, {}, {}, {}, {}, {}
 
     def add(groups, key, ms):
         plays_, total, known = groups.get(key, (0, 0, 0))
@@ -34,6 +34,9 @@ def expected() -> dict:
 
     for track_id, artist_id, album_id, played_at, day, hour, ms in plays:
         add(tracks, track_id, ms)
+        add(artist_totals, artist_id, ms)
+        if album_id:
+            add(album_totals, album_id, ms)
         add(artists, (artist_id, _month(day)), ms)
         if album_id:
             add(albums, (album_id, _month(day)), ms)
@@ -41,8 +44,16 @@ def expected() -> dict:
     spans = {t: (a, al, first, last) for t, a, al, first, last in Scrobble.objects.values("track_id").annotate(
         first=Min("played_at"), last=Max("played_at"), a=Max("artist_id"), al=Max("album_id"))
         .values_list("track_id", "a", "al", "first", "last")}
+    def spans_of(key):
+        return {k: (first, last) for k, first, last in Scrobble.objects.filter(**{f"{key}__isnull": False})
+                .order_by().values(key).annotate(first=Min("played_at"), last=Max("played_at"))
+                .values_list(key, "first", "last")}
+
+    artist_spans, album_spans = spans_of("artist_id"), spans_of("album_id")
     return {
         "tracks": {t: (*figures, *spans[t]) for t, figures in tracks.items()},
+        "artist_totals": {a: (*figures, *artist_spans[a]) for a, figures in artist_totals.items()},
+        "album_totals": {a: (*figures, *album_spans[a]) for a, figures in album_totals.items()},
         "artists": artists, "albums": albums, "hours": hours,
     }
 
@@ -52,6 +63,10 @@ def stored() -> dict:
     return {
         "tracks": {row[0]: row[1:] for row in TrackTotal.objects.values_list(
             "track_id", *figures, "artist_id", "album_id", "first_played_at", "last_played_at")},
+        "artist_totals": {row[0]: row[1:] for row in ArtistTotal.objects.values_list(
+            "artist_id", *figures, "first_played_at", "last_played_at")},
+        "album_totals": {row[0]: row[1:] for row in AlbumTotal.objects.values_list(
+            "album_id", *figures, "first_played_at", "last_played_at")},
         "artists": {(a, m): rest for a, m, *rest in ArtistMonth.objects.values_list("artist_id", "month", *figures)},
         "albums": {(a, m): rest for a, m, *rest in AlbumMonth.objects.values_list("album_id", "month", *figures)},
         "hours": {(d, h): rest for d, h, *rest in DayHour.objects.values_list("local_date", "local_hour", *figures)},

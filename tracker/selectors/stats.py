@@ -1,7 +1,8 @@
 """Figures of the listening history: top artists/albums/tracks of a period, plays per day, month
 and hour (numbers; web.charts draws them).
 
-They come from the rollups (tracker.models: TrackTotal, ArtistMonth, AlbumMonth, DayHour), so
+They come from the rollups (tracker.models: totals per track, artist and album; per artist and
+album month; per day and hour), so
 a page reads thousands of rows, not a million, whatever the period. A short period (at most
 DIRECT_PLAYS plays) is counted from its plays, through the played_at index.
 """
@@ -14,7 +15,7 @@ from django.db.models import Count, F, Max, Min, QuerySet, Sum
 from django.utils import timezone
 
 from catalog.models import Album, Artist, Track
-from tracker.models import AlbumMonth, ArtistMonth, DayHour, Scrobble, TrackTotal
+from tracker.models import AlbumMonth, AlbumTotal, ArtistMonth, ArtistTotal, DayHour, Scrobble, TrackTotal
 
 PERIODS = OrderedDict([
     ("7d", ("Last 7 days", 7)),
@@ -108,10 +109,8 @@ def _top(counts: dict[int, int], limit: int) -> list[tuple[int, int]]:
 
 
 def _all_time(field: str, limit: int) -> list[tuple[int, int]]:
-    if field == "track_id":
-        return list(TrackTotal.objects.order_by("-plays", "track_id").values_list("track_id", "plays")[:limit])
-    totals = TrackTotal.objects.filter(**{f"{field}__isnull": False}).order_by().values_list(field)
-    return list(totals.annotate(n=Sum("plays")).order_by("-n", field)[:limit])
+    model = {"track_id": TrackTotal, "artist_id": ArtistTotal, "album_id": AlbumTotal}[field]
+    return list(model.objects.order_by("-plays", field).values_list(field, "plays")[:limit])
 
 
 def _counted(qs: QuerySet, field: str, limit: int) -> list[tuple[int, int]]:
@@ -127,7 +126,7 @@ def _top_tracks_of_long_period(since: date | None, until: date | None, limit: in
     """Tracks played in the period are taken by all-time plays, most first, and their plays in the
     period counted (the (track, played_at) index answers that); no later track can enter the top
     once its all-time plays are below the top's last count. A few queries where there are
-    thousands of plays."""
+    thousands of plays: each round takes twice as many tracks, as a subquery."""
     plays = plays_between(since=since, until=until)
     candidates = TrackTotal.objects.order_by("-plays", "track_id")
     if since:
@@ -136,56 +135,75 @@ def _top_tracks_of_long_period(since: date | None, until: date | None, limit: in
         candidates = candidates.filter(first_played_at__lt=local_midnight(until + timedelta(days=1)))
     best: dict[int, int] = {}
     offset, size = 0, _CANDIDATES
-    while batch := list(candidates.values_list("track_id", "plays")[offset:offset + size]):
-        for start in range(0, len(batch), 500):
-            ids = [track_id for track_id, _ in batch[start:start + 500]]
-            best.update(plays.filter(track_id__in=ids).order_by().values_list("track_id").annotate(n=Count("*")))
+    while True:
+        batch = candidates.values("track_id")[offset:offset + size]
+        best.update(plays.filter(track_id__in=batch).order_by().values_list("track_id").annotate(n=Count("*")))
         best = dict(_top(best, limit))
-        if len(best) == limit and min(best.values()) > batch[-1][1]:
-            break
+        last = candidates.values_list("plays", flat=True)[offset + size - 1:offset + size].first()
+        if last is None or (len(best) == limit and min(best.values()) > last):
+            return _top(best, limit)
         offset, size = offset + size, size * 2
-    return _top(best, limit)
 
 
 def _top_by_months(field: str, since: date | None, until: date | None, limit: int) -> list[tuple[int, int]]:
-    """Whole months from the month rollup, the days of a month cut by the period from the plays."""
-    first, end = _whole_months(since, until)
-    if first and end and first >= end:  # no whole month inside
+    """From the month rollup: the months the period touches, a month it cuts either counted from its
+    days inside the period or taken whole less its days outside, whichever reads fewer plays.
+
+    Exact: a group outside the months' head, and without days counted apart, has at most the
+    head's last sum; the head grows until the top's last count is above that."""
+    if since and until and (since.year, since.month) == (until.year, until.month):
         return _counted(plays_between(since=since, until=until), field, limit)
-    edges: Counter = Counter()
-    if since and since < first:
-        edges.update(dict(_counted(plays_between(since=since, until=first - timedelta(days=1)), field, None)))
-    if until and end <= until:
-        edges.update(dict(_counted(plays_between(since=end, until=until), field, None)))
-    months = (ArtistMonth if field == "artist_id" else AlbumMonth).objects.order_by()
-    months = months.filter(month__gte=first) if first else months
-    months = months.filter(month__lt=end) if end else months
+    (first, last), added, taken = _month_cover(since, until)
+    apart: Counter = Counter()
+    for start, end in added:
+        apart.update(dict(_counted(plays_between(since=start, until=end), field, None)))
+    for start, end in taken:
+        apart.subtract(dict(_counted(plays_between(since=start, until=end), field, None)))
+    rollup = (ArtistMonth if field == "artist_id" else AlbumMonth).objects.order_by()
+    rollup = rollup.filter(month__gte=first) if first else rollup
+    rollup = rollup.filter(month__lte=last) if last else rollup
     # Grouped on `field + 0`, as in _counted: the month index, not the (field, month) key, is walked.
-    sums = months.annotate(key=F(field) + 0).values_list("key").annotate(n=Sum("plays"))
-    head = list(sums.order_by("-n", "key")[:limit])
-    floor = head[-1][1] if head else 0  # a group outside the months' top has at most this many
-    known = dict(sums.filter(n__gte=floor)) if head else {}
-    counts = Counter(known)
-    counts.update(edges)
-    # A group with edge plays only can still enter the top if `floor` plus its edge plays reach
-    # the top's last count: only those are looked up.
-    last = _top(counts, limit)[-1][1] if len(counts) >= limit else 0
-    unknown = [pk for pk, n in edges.items() if pk not in known and floor + n >= last]
-    for start in range(0, len(unknown), 500):
-        chunk = unknown[start:start + 500]
-        for pk, n in months.filter(**{f"{field}__in": chunk}).values_list(field).annotate(n=Sum("plays")):
-            counts[pk] = n + edges[pk]
-    return _top(counts, limit)
+    sums = rollup.annotate(key=F(field) + 0).values_list("key").annotate(n=Sum("plays")).order_by("-n", "key")
+    size = limit * 3
+    while True:
+        head = list(sums[:size])
+        counts = Counter(dict(head))
+        unseen = [pk for pk, n in apart.items() if n > 0 and pk not in counts]
+        for start in range(0, len(unseen), 500):
+            counts.update(dict(rollup.filter(**{f"{field}__in": unseen[start:start + 500]})
+                               .values_list(field).annotate(n=Sum("plays"))))
+        counts.update(apart)
+        top = _top(counts, limit)
+        if len(head) < size or (len(top) == limit and top[-1][1] > head[-1][1]):
+            return top
+        size *= 4
 
 
-def _whole_months(since: date | None, until: date | None) -> tuple[date | None, date | None]:
-    """The first day of the first month wholly inside the period, and the first day after the
-    last such month (None: open ends)."""
-    first = since if since is None or since.day == 1 else _next_month(since)
-    if until is None:
-        return first, None
-    after = _next_month(until)
-    return first, after if after - timedelta(days=1) == until else date(until.year, until.month, 1)
+def _month_cover(since: date | None, until: date | None):
+    """For a period over more than one month: its first and last months to read whole (None: open),
+    and the day ranges to count apart, `added` to them or `taken` from them."""
+    first = date(since.year, since.month, 1) if since else None
+    last = date(until.year, until.month, 1) if until else None
+    added, taken = [], []
+    if since and since.day > 1:  # the first month is cut
+        outside, inside = (first, since - timedelta(days=1)), (since, _month_end(since))
+        if outside[1] - outside[0] <= inside[1] - inside[0]:
+            taken.append(outside)
+        else:
+            added.append(inside)
+            first = _next_month(since)
+    if until and until != _month_end(until):  # the last month is cut
+        outside, inside = (until + timedelta(days=1), _month_end(until)), (last, until)
+        if outside[1] - outside[0] <= inside[1] - inside[0]:
+            taken.append(outside)
+        else:
+            added.append(inside)
+            last = date((last - timedelta(days=1)).year, (last - timedelta(days=1)).month, 1)
+    return (first, last), added, taken
+
+
+def _month_end(day: date) -> date:
+    return _next_month(day) - timedelta(days=1)
 
 
 def _next_month(day: date) -> date:
