@@ -24,8 +24,9 @@ from django.db import connection, transaction
 from tracker.models import AlbumMonth, AlbumTotal, ArtistMonth, ArtistTotal, DayHour, Scrobble, TrackTotal
 
 SCROBBLES = Scrobble._meta.db_table
-_TABLES = tuple(m._meta.db_table for m in (TrackTotal, ArtistTotal, AlbumTotal, ArtistMonth, AlbumMonth, DayHour))
-_TRACKS, _ARTIST_TOTALS, _ALBUM_TOTALS, _ARTISTS, _ALBUMS, _HOURS = _TABLES
+ROLLUP_TABLES = tuple(m._meta.db_table for m in (TrackTotal, ArtistTotal, AlbumTotal, ArtistMonth, AlbumMonth,
+                                                  DayHour))
+_TRACKS, _ARTIST_TOTALS, _ALBUM_TOTALS, _ARTISTS, _ALBUMS, _HOURS = ROLLUP_TABLES
 # SQLite: a row in this table, written and deleted inside the bulk writer's transaction (so no
 # other connection ever sees it), switches the INSERT trigger off. PostgreSQL: a setting local
 # to the transaction does.
@@ -121,7 +122,7 @@ def rollups_by_writer(cursor):
 def rollups_rebuild() -> int:
     """Recompute every rollup from the plays, in one transaction; returns how many plays were counted."""
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in _TABLES:
+        for table in ROLLUP_TABLES:
             cursor.execute(f"DELETE FROM {table}")
         rollups_add(cursor, source=SCROBBLES)
         cursor.execute(f"SELECT coalesce(sum(plays), 0) FROM {_HOURS}")

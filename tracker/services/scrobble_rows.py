@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from core.services.maintenance import database_optimize
 from tracker.models import Scrobble
-from tracker.services.rollups import rollups_add, rollups_by_writer
+from tracker.services.rollups import ROLLUP_TABLES, rollups_add, rollups_by_writer
 
 TABLE = Scrobble._meta.db_table
 COLUMNS = "track_id, artist_id, album_id, played_at, local_date, local_hour, source, loved, ms_played, created_at"
@@ -114,6 +114,7 @@ def scrobbles_analyze() -> None:
         database_optimize()
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # VACUUM also sets the visibility map, which lets day and artist counts read the
-            # index alone; it cannot run inside a transaction (an import's file is one).
-            cursor.execute(f"{'ANALYZE' if connection.in_atomic_block else 'VACUUM (ANALYZE)'} {TABLE}")
+            # VACUUM also sets the visibility map, which lets counts and the rollups' sums read
+            # the index alone; it cannot run inside a transaction (an import's file is one).
+            tables = ", ".join((TABLE, *ROLLUP_TABLES))
+            cursor.execute(f"{'ANALYZE' if connection.in_atomic_block else 'VACUUM (ANALYZE)'} {tables}")
