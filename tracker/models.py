@@ -163,5 +163,14 @@ class DayHour(_Rollup):
     local_date = models.DateField()
     local_hour = models.PositiveSmallIntegerField()
 
-    class Meta:
-        indexes = [models.Index(fields=["local_hour", "plays"], name="dayhour_hour")]  # the all-time clock
+
+class MonthHour(_Rollup):
+    """The plays of one local hour of one weekday (0 = Monday) in one local month: the listening
+    clock, the week's heatmap and plays per month, of any stretch of whole months, in a few
+    thousand rows where the day-hour rollup holds a hundred thousand."""
+
+    pk = models.CompositePrimaryKey("month", "weekday", "local_hour")
+    month = models.DateField()
+    weekday = models.PositiveSmallIntegerField()
+    local_hour = models.PositiveSmallIntegerField()
+

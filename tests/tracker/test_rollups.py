@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Min, Sum
 from catalog.models import Album, Artist, Track
 from catalog.services.artist_merge import artist_merge
 from tests.factories import make_album, make_artist, make_scrobble, make_track, utc
-from tracker.models import AlbumMonth, AlbumTotal, ArtistMonth, ArtistTotal, DayHour, Scrobble, TrackTotal
+from tracker.models import AlbumMonth, AlbumTotal, ArtistMonth, ArtistTotal, DayHour, MonthHour, Scrobble, TrackTotal
 from tracker.services.ingest import Play, scrobble_ingest
 from tracker.services.rollups import rollups_rebuild
 
@@ -26,7 +26,7 @@ def expected() -> dict:
     """The rollups as counting every play from scratch gives them."""
     plays = list(Scrobble.objects.values_list("track_id", "artist_id", "album_id", "played_at", "local_date",
                                               "local_hour", "ms_played"))
-    tracks, artists, albums, hours, artist_totals, album_totals = {}, {}, {}, {}, {}, {}
+    tracks, artists, albums, hours, artist_totals, album_totals, week = {}, {}, {}, {}, {}, {}, {}
 
     def add(groups, key, ms):
         plays_, total, known = groups.get(key, (0, 0, 0))
@@ -41,6 +41,7 @@ def expected() -> dict:
         if album_id:
             add(albums, (album_id, _month(day)), ms)
         add(hours, (day, hour), ms)
+        add(week, (_month(day), day.weekday(), hour), ms)
     spans = {t: (a, al, first, last) for t, a, al, first, last in Scrobble.objects.values("track_id").annotate(
         first=Min("played_at"), last=Max("played_at"), a=Max("artist_id"), al=Max("album_id"))
         .values_list("track_id", "a", "al", "first", "last")}
@@ -54,7 +55,7 @@ def expected() -> dict:
         "tracks": {t: (*figures, *spans[t]) for t, figures in tracks.items()},
         "artist_totals": {a: (*figures, *artist_spans[a]) for a, figures in artist_totals.items()},
         "album_totals": {a: (*figures, *album_spans[a]) for a, figures in album_totals.items()},
-        "artists": artists, "albums": albums, "hours": hours,
+        "artists": artists, "albums": albums, "hours": hours, "week": week,
     }
 
 
@@ -70,6 +71,8 @@ def stored() -> dict:
         "artists": {(a, m): rest for a, m, *rest in ArtistMonth.objects.values_list("artist_id", "month", *figures)},
         "albums": {(a, m): rest for a, m, *rest in AlbumMonth.objects.values_list("album_id", "month", *figures)},
         "hours": {(d, h): rest for d, h, *rest in DayHour.objects.values_list("local_date", "local_hour", *figures)},
+        "week": {(m, w, h): rest for m, w, h, *rest in MonthHour.objects.values_list("month", "weekday", "local_hour",
+                                                                                    *figures)},
     }
 
 

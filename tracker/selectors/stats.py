@@ -15,7 +15,7 @@ from django.db.models import Count, F, Max, Min, QuerySet, Sum
 from django.utils import timezone
 
 from catalog.models import Album, Artist, Track
-from tracker.models import AlbumMonth, AlbumTotal, ArtistMonth, ArtistTotal, DayHour, Scrobble, TrackTotal
+from tracker.models import AlbumMonth, AlbumTotal, ArtistMonth, ArtistTotal, DayHour, MonthHour, Scrobble, TrackTotal
 
 PERIODS = OrderedDict([
     ("7d", ("Last 7 days", 7)),
@@ -228,10 +228,10 @@ def plays_per_day(*, since: date | None = None, until: date | None = None) -> di
 
 
 def plays_per_hour(*, since: date | None = None, until: date | None = None) -> list[int]:
-    """Plays in each of the 24 local hours: of every day along the (hour, plays) index, of a period
-    along the days (grouped on `local_hour + 0`, or the hour index would be walked whole)."""
+    """Plays in each of the 24 local hours: of all time from the month-hour rollup, of a period
+    along its days (grouped on `local_hour + 0`, so the days' range is walked)."""
     if since is None and until is None:
-        hours = DayHour.objects.order_by().values_list("local_hour")
+        hours = MonthHour.objects.order_by().values_list("local_hour")
     else:
         hours = _days(DayHour.objects.order_by(), since, until).annotate(key=F("local_hour") + 0).values_list("key")
     counts = dict(hours.annotate(n=Sum("plays")))
@@ -262,10 +262,9 @@ def month_series(counts: dict[date, int], *, since: date | None, today: date | N
 def plays_per_month(*, months: int | None = None, today: date | None = None) -> list[dict]:
     """Plays per calendar month of the whole history (the last `months` months), oldest first."""
     since = first_of_months_back(months=months, today=today) if months else None
-    totals: Counter = Counter()
-    for day, plays in plays_per_day(since=since).items():
-        totals[date(day.year, day.month, 1)] += plays
-    return month_series(totals, since=since, today=today)
+    rows = MonthHour.objects.order_by()
+    rows = rows.filter(month__gte=since) if since else rows
+    return month_series(dict(rows.values_list("month").annotate(n=Sum("plays"))), since=since, today=today)
 
 
 def rollup_months(model, *, since: date | None = None, **group) -> dict[date, int]:
