@@ -155,9 +155,18 @@ JOB_STALE_AFTER_SECONDS = env.float("JOB_STALE_AFTER_SECONDS", default=90)
 
 Q_CLUSTER = {
     "name": "journal",
-    # Two, so a three-hour backfill or import never holds up the two-minute poll or the
-    # heartbeat /healthz reads.
+    # Two task workers, so a three-hour backfill or import never holds up the two-minute poll
+    # (the heartbeat /healthz reads comes from a thread in each worker process, busy or not).
+    # Each is a fork of the sentinel and adds ~20 MiB (PSS, bench/memory.py) to the ~80 MiB of
+    # the four processes django-q2 always runs (qcluster, sentinel, monitor, pusher; none can be
+    # turned off). Q_WORKERS=1 saves those 20 MiB on a small machine, and the poll then waits
+    # while a long job runs; raise it to run more jobs at once.
     "workers": env.int("Q_WORKERS", default=2),
+    # A worker whose peak resident memory passed this (kB) is replaced by a fresh fork after
+    # its task, instead of idling at that size (an import of 300,000 plays leaves ~140 MiB
+    # held). The periodic tasks stay under it (a fresh worker peaks at ~65 MiB, the hourly
+    # album figures at ~100 MiB with 1 M plays), so they never cost a respawn.
+    "max_rss": 128 * 1024,
     "timeout": env.int("Q_TIMEOUT", default=3 * 3600),
     "retry": env.int("Q_TIMEOUT", default=3 * 3600) + 600,
     "max_attempts": 1,

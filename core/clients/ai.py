@@ -1,14 +1,22 @@
 """Any OpenAI-compatible endpoint (Infomaniak's EurIA by default) through the openai library.
 
 openai's own retries are off (`max_retries=0`); `core.resilience` retries instead.
+openai is imported where the client is built: it weighs ~35 MB and a second of start-up,
+which no process that never calls the AI endpoint (the web server, most workers) should pay.
 """
 
-import openai
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
 from core.clients.base import client_cached, user_agent
 from core.resilience import BadResponse, cached_value_forget, resilient_call
 from core.resilience.services import service_timeout
+
+if TYPE_CHECKING:
+    import openai
 
 SERVICE = "ai"
 
@@ -18,6 +26,8 @@ def ai_client() -> openai.OpenAI:
 
 
 def _build() -> openai.OpenAI:
+    import openai
+
     timeout = service_timeout(service=SERVICE)
     return openai.OpenAI(api_key=settings.AI_API_KEY, base_url=settings.AI_BASE_URL, max_retries=0,
                          timeout=openai.Timeout(timeout, connect=min(5.0, timeout)),

@@ -4,11 +4,17 @@ The token travels in the `Authorization` header, not the query string, so it nev
 shows up in a URL that a proxy or urllib3 might log. Runs over 300 s answer 408.
 """
 
-import requests
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
 from core.clients.base import client_cached, http_session, timeout_pair
 from core.resilience import BadResponse, resilient_call
+
+if TYPE_CHECKING:
+    import requests
 
 SERVICE = "apify"
 

@@ -1,16 +1,23 @@
-"""What every client module shares: the User-Agent, settings checks, lazily built clients."""
+"""What every client module shares: the User-Agent, settings checks, lazily built clients.
+
+requests is imported where a session is built, as each client module imports its library:
+a process that calls no outside service (the web server, mostly) does not carry them.
+"""
+
+from __future__ import annotations
 
 import hashlib
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import requests
 from django.conf import settings
-from requests.adapters import HTTPAdapter
 
 from core.resilience.redact import install_log_redaction
 from core.resilience.services import service_not_configured, service_timeout
+
+if TYPE_CHECKING:
+    import requests
 
 T = TypeVar("T")
 _clients: dict[tuple[str, str], object] = {}
@@ -60,6 +67,9 @@ def clients_forget() -> None:
 
 def http_session() -> requests.Session:
     """A requests session with our User-Agent and no hidden retry loop (urllib3 retries off)."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=0)
     session.mount("http://", adapter)

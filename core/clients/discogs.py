@@ -3,17 +3,22 @@
 The library's own 429 loop (up to 100 tries with exponential sleeps) is turned off;
 `core.resilience` paces Discogs at 60 requests a minute across processes instead.
 Models are lazy (an attribute read can fetch), so every helper reads what it needs
-inside the guarded call and returns plain data.
+inside the guarded call and returns plain data. The library is imported where it is used,
+so that a process that never calls Discogs does not carry it.
 """
 
-import json
+from __future__ import annotations
 
-import discogs_client
-from discogs_client.models import CollectionItemInstance
+import json
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
 from core.clients.base import client_cached, timeout_pair, user_agent
 from core.resilience import resilient_call
+
+if TYPE_CHECKING:
+    import discogs_client
 
 SERVICE = "discogs"
 MAX_PER_PAGE = 100
@@ -49,6 +54,8 @@ class _ErrorsWithMessage:
 
 
 def _build() -> discogs_client.Client:
+    import discogs_client
+
     client = discogs_client.Client(user_agent(), user_token=settings.DISCOGS_TOKEN)
     client._base_url = settings.DISCOGS_API_URL.rstrip("/")
     client._fetcher = _ErrorsWithMessage(client._fetcher)
@@ -85,9 +92,11 @@ def discogs_user(*, username: str | None = None, retries: int | None = None) -> 
 def discogs_collection_page(*, page: int = 1, per_page: int = MAX_PER_PAGE, folder_id: int = 0,
                             username: str | None = None) -> dict:
     """One page of a collection folder (0 = All): `{"pagination": {...}, "items": [...]}`."""
+    from discogs_client.models import CollectionItemInstance, PaginatedList
+
     client = discogs_client_get()
     name = username or settings.DISCOGS_USERNAME
-    releases = discogs_client.models.PaginatedList(
+    releases = PaginatedList(
         client, f"{client._base_url}/users/{name}/collection/folders/{folder_id}/releases", "releases",
         CollectionItemInstance,
     )

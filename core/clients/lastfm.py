@@ -3,54 +3,36 @@
 pylast always builds `https://<ws_server>` URLs with a fresh httpx2 client per request;
 our transport (mounted for `https://`) rewrites the scheme to `LASTFM_API_URL`'s, sets our
 User-Agent and timeout, keeps one connection pool alive across pylast's short-lived
-clients, and turns HTTP 429 into an error that keeps its Retry-After.
+clients, and turns HTTP 429 into an error that keeps its Retry-After (lastfm_transport.py).
+pylast and httpx2 are imported where the network is built, so that a process that never
+calls Last.fm does not carry them.
 """
+
+from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from xml.dom.minidom import Document, Element
 
-import httpx2
-import pylast
 from django.conf import settings
 
 from core.clients.base import client_cached, user_agent
 from core.resilience import resilient_call
-from core.resilience.errors import HttpStatusError, parse_retry_after
 from core.resilience.services import service_timeout
+
+if TYPE_CHECKING:
+    import pylast
 
 SERVICE = "lastfm"
 T = TypeVar("T")
 
 
-class _LastfmTransport(httpx2.BaseTransport):
-    def __init__(self, *, scheme: str, timeout: float, agent: str):
-        self._inner = httpx2.HTTPTransport()
-        self._scheme = scheme
-        self._timeout = httpx2.Timeout(timeout, connect=min(5.0, timeout)).as_dict()
-        self._agent = agent
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        if request.url.scheme != self._scheme:
-            request.url = request.url.copy_with(scheme=self._scheme)
-        request.headers["User-Agent"] = self._agent
-        request.extensions = {**request.extensions, "timeout": self._timeout}
-        response = self._inner.handle_request(request)
-        if response.status_code == 429:
-            response.read()
-            response.close()
-            raise HttpStatusError(429, retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                                  detail="Last.fm rate limit")
-        return response
-
-    def close(self) -> None:
-        """pylast closes its client after every request; the pool lives as long as we do."""
-
-
 def _disable_pylast_retries() -> None:
     # pylast's pager retries transient errors 3 times, 1 s apart, inside one call; our
     # layer already retries with backoff, so its loop would multiply the attempts.
+    import pylast
+
     pylast._can_retry = lambda exception: False
 
 
@@ -60,9 +42,14 @@ def lastfm_client() -> pylast.LastFMNetwork:
 
 
 def _build() -> pylast.LastFMNetwork:
+    import httpx2
+    import pylast
+
+    from core.clients.lastfm_transport import LastfmTransport
+
     _disable_pylast_retries()
     url = httpx2.URL(settings.LASTFM_API_URL)
-    transport = _LastfmTransport(scheme=url.scheme, timeout=service_timeout(service=SERVICE), agent=user_agent())
+    transport = LastfmTransport(scheme=url.scheme, timeout=service_timeout(service=SERVICE), agent=user_agent())
     network = pylast.LastFMNetwork(api_key=settings.LASTFM_API_KEY, api_secret=settings.LASTFM_API_SECRET,
                                    proxy={"https://": transport})
     host = f"{url.host}:{url.port}" if url.port else url.host
@@ -97,6 +84,8 @@ def _parsed(fetch: Callable[[], T]) -> Callable[[], T]:
         try:
             return fetch()
         except IndexError as exc:
+            import pylast
+
             raise pylast.MalformedResponseError(lastfm_client(), exc) from exc
     return guarded
 

@@ -4,16 +4,22 @@ spotipy's own urllib3 retry loop is off (our session has `max_retries=0`), its t
 kept in memory (no `.cache` file), and the token and API URLs come from settings.
 A Development-Mode app gets 403 from the batch endpoints: `spotify_artists` raises
 `Forbidden`, and callers fall back to `spotify_artist` one by one.
+spotipy (which brings redis along) is imported where the client is built, so that a process
+that never calls Spotify does not carry it.
 """
 
-import spotipy
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
-from spotipy.cache_handler import MemoryCacheHandler
-from spotipy.oauth2 import SpotifyClientCredentials
 
 from core.clients.base import client_cached, http_session
 from core.resilience import BadResponse, resilient_call
 from core.resilience.services import service_timeout
+
+if TYPE_CHECKING:
+    import spotipy
 
 SERVICE = "spotify"
 BATCH_ARTISTS = 50
@@ -29,6 +35,10 @@ def spotify_client() -> spotipy.Spotify:
 
 
 def _build() -> spotipy.Spotify:
+    import spotipy
+    from spotipy.cache_handler import MemoryCacheHandler
+    from spotipy.oauth2 import SpotifyClientCredentials
+
     timeout = service_timeout(service=SERVICE)
     session = http_session()
     auth = SpotifyClientCredentials(

@@ -1,10 +1,16 @@
 """Wikidata's SPARQL endpoint through requests: one query at a time, descriptive User-Agent."""
 
-import requests
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
 from core.clients.base import client_cached, http_session, timeout_pair
 from core.resilience import BadResponse, resilient_call
+
+if TYPE_CHECKING:
+    import requests
 
 SERVICE = "wikidata"
 

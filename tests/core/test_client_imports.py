@@ -1,0 +1,34 @@
+"""The web server and the worker start without the outside services' client libraries.
+
+openai, spotipy (with redis), pylast (with httpx2), discogs_client and requests are imported
+where a client is built (core/clients/): together they weighed ~30 MB in every process, the
+web server's and each of the worker's, which mostly never call out (bench/memory.py).
+A fresh interpreter is needed: the suite's own process has long imported them.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+HEAVY = ("openai", "spotipy", "redis", "pylast", "httpx2", "discogs_client", "requests")
+
+STARTUP = f"""
+import sys
+import django
+django.setup()
+from django.urls import get_resolver
+get_resolver().url_patterns  # the web server: every view, the admin and the API
+import django_q.cluster  # what `qcluster` imports before it forks its processes
+from core.clients import ai, apify, discogs, lastfm, spotify, wikidata  # importable, not built
+print("loaded:", *(name for name in {HEAVY!r} if name in sys.modules))
+"""
+
+
+def test_it_starts_the_web_server_and_the_worker_without_the_client_libraries(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "JOURNAL_DATA_DIR": str(tmp_path),
+           "REDIS_URL": ""}
+    output = subprocess.run([sys.executable, "-c", STARTUP], cwd=ROOT, env=env, check=True, capture_output=True,
+                            text=True).stdout
+    assert output.splitlines()[-1].split() == ["loaded:"]
