@@ -57,8 +57,15 @@ def utc(*args) -> datetime:
 
 
 def make_listening_history(plays_per_day: int = 5, days: int = 3, end: datetime | None = None) -> list[Scrobble]:
-    """A few artists, albums and tracks, played over the last `days` days."""
+    """A few artists, albums and tracks, played over the last `days` days: each day's plays end at
+    `end`'s time of day and stay on one local day, even just after midnight."""
     end = end or datetime.now(dt_timezone.utc).replace(microsecond=0)
+    local = end.astimezone(ZoneInfo(settings.TIME_ZONE))
+    since_midnight = local - local.replace(hour=0, minute=0, second=0)
+    if since_midnight < timedelta(minutes=1):
+        end += timedelta(minutes=1) - since_midnight
+        since_midnight = timedelta(minutes=1)
+    step = min(timedelta(minutes=7), since_midnight / (plays_per_day + 1))
     portishead = make_artist("Portishead")
     massive = make_artist("Massive Attack")
     dummy = make_album("Dummy", portishead, year=1994)
@@ -73,5 +80,5 @@ def make_listening_history(plays_per_day: int = 5, days: int = 3, end: datetime 
     for day in range(days):
         for n in range(plays_per_day):
             track = tracks[(day + n) % len(tracks)]
-            plays.append(make_scrobble(track, end - timedelta(days=day, minutes=7 * n + 1)))
+            plays.append(make_scrobble(track, end - timedelta(days=day) - step * n - step / 7))
     return plays
