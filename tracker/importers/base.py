@@ -3,21 +3,29 @@
 A history entry is a few hundred bytes (a Last.fm page of them some hundred kilobytes): an
 entry or line over MAX_ENTRY_CHARS, or JSON nested deeper than Python's recursion limit, is
 no history, and the file is refused with its line instead of being read into memory whole.
+
+Flat entries (a Spotify history's) are decoded many at a time by orjson, twice as fast; anything
+else, and anything orjson refuses, goes through the standard library's scanner item by item,
+which also words every error.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import IO
+
+import orjson
 
 _DECODER = json.JSONDecoder()
 _scan = _DECODER.scan_once
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 CHUNK_CHARS = 1 << 20
 MAX_ENTRY_CHARS = 8 << 20
+FLAT_RUN_CHARS = 1 << 17  # decoded at once; a whole chunk's objects at once left 20 MB of heap behind
 
 
 class ImportFileError(Exception):
@@ -45,6 +53,7 @@ def iter_json_array(stream: IO[str], name: str) -> Iterator[tuple[int, object]]:
     """
     buffer, pos, eof = "", 0, False
     counted_to, line = 0, 1  # newlines are counted once, as the reader moves forward
+    runs_from = 0  # where decoding a run of entries at once may be tried again (math.inf: never)
 
     def line_at(index: int) -> int:
         nonlocal counted_to, line
@@ -54,13 +63,14 @@ def iter_json_array(stream: IO[str], name: str) -> Iterator[tuple[int, object]]:
         return line
 
     def fill() -> bool:
-        nonlocal buffer, pos, eof, counted_to
+        nonlocal buffer, pos, eof, counted_to, runs_from
         chunk = stream.read(CHUNK_CHARS)
         if not chunk:
             eof = True
             return False
         line_at(pos)
-        buffer, pos, counted_to = buffer[pos:] + chunk, 0, 0
+        buffer, runs_from = buffer[pos:] + chunk, runs_from - pos
+        pos, counted_to = 0, 0
         return True
 
     fill()
@@ -84,6 +94,15 @@ def iter_json_array(stream: IO[str], name: str) -> Iterator[tuple[int, object]]:
             continue
         if not expect_item:
             raise ImportFileError(name, line_at(pos), f"expected ',' or ']' but found {char!r}")
+        if char == "{" and pos >= runs_from:
+            objects, end = _flat_objects(buffer, pos)
+            if objects:
+                for start, item in objects:
+                    yield line_at(start), item
+                pos, expect_item = end, False
+                continue
+            # Past what would not decode the scanner reads on; nested entries it reads to the end.
+            runs_from = math.inf if objects is None else max(end, pos + 1)
         try:
             item, end = _scan(buffer, pos)  # the C scanner behind json.loads, without its wrapper
         except (StopIteration, json.JSONDecodeError):
@@ -97,6 +116,28 @@ def iter_json_array(stream: IO[str], name: str) -> Iterator[tuple[int, object]]:
         yield line_at(pos), item
         pos = end
         expect_item = False
+
+
+def _flat_objects(buffer: str, pos: int) -> tuple[list[tuple[int, dict]] | None, int]:
+    """(start, object) of the objects from `pos` to the last `}` within FLAT_RUN_CHARS, decoded
+    at once, and where that run ends. [] when it does not decode (an object cut off, or JSON only
+    the scanner takes, like NaN) or a name holds a `{`; None when the entries nest: exactly one
+    `{` per object is what tells where each starts, so that every line stays exact.
+    """
+    end = buffer.rfind("}", pos, pos + FLAT_RUN_CHARS) + 1
+    text = buffer[pos:end]
+    try:
+        items = orjson.loads(f"[{text}]")
+    except orjson.JSONDecodeError:
+        return [], end
+    if text.count("{") != len(items) or not all(type(item) is dict for item in items):
+        nested = any(type(item) is not dict or any(type(v) in (dict, list) for v in item.values()) for item in items)
+        return None if nested else [], end
+    starts, at = [], pos - 1
+    for _ in items:
+        at = buffer.find("{", at + 1)
+        starts.append(at)
+    return list(zip(starts, items)), end
 
 
 def _broken_item(name: str, buffer: str, pos: int, line_at) -> ImportFileError:

@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterator
 from typing import IO
 
+import orjson
+
 from tracker.importers.base import (
     MAX_ENTRY_CHARS,
     ImportFileError,
@@ -36,12 +38,19 @@ def parse_jsonl(stream: IO[str], name: str) -> Iterator[Play | str]:
         if not text.strip():
             continue
         try:
-            listen = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ImportFileError(name, line, f"broken JSON: {error.msg.lower()}") from None
-        except RecursionError:
-            raise too_deep(name, line) from None
+            listen = orjson.loads(text)
+        except orjson.JSONDecodeError:  # the standard library words the error, or reads what orjson refuses (NaN)
+            listen = _loads(text, name, line)
         yield _play(listen, name, line)
+
+
+def _loads(text: str, name: str, line: int):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportFileError(name, line, f"broken JSON: {error.msg.lower()}") from None
+    except RecursionError:
+        raise too_deep(name, line) from None
 
 
 def _play(listen, name: str, line: int) -> Play:
