@@ -2,11 +2,13 @@
 
 Each file is read through once before anything of it is stored: a file that turns out
 broken half-way (a cut-off JSON, a date no format matches) changes nothing and is reported
-with its name and line, while the other files of the same run still land. It is then stored
-in short transactions of a batch each, so pages (and their logins) never wait long for the
-database while a file of a million plays goes in, and a killed import keeps what it stored. A zip member that would
-unpack to too much (ZIP_MEMBER_MAX_BYTES, or more than ZIP_MAX_RATIO times its packed size)
-is refused the same way, unread.
+with its name and line, while the other files of the same run still land. The plays that read
+gave are kept compact (in memory, past SPOOL_MEMORY_BYTES in a temporary file), so storing
+them parses nothing twice. They are stored in short transactions of a batch each, so pages
+(and their logins) never wait long for the database while a file of a million plays goes in,
+and a killed import keeps what it stored. A zip member that would unpack to too much
+(ZIP_MEMBER_MAX_BYTES, or more than ZIP_MAX_RATIO times its packed size) is refused the same
+way, unread.
 
 Whatever stops the whole import is raised as ImportStopped, whose text is the one line to
 show: the command prints it, the upload job stores it.
@@ -14,25 +16,38 @@ show: the command prints it, the upload job stores it.
 
 from __future__ import annotations
 
-import collections
 import csv
 import io
 import logging
+import marshal
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 from tracker.importers import PARSERS, ImportFileError, detect_format, passed_over_reason
-from tracker.services.ingest import IngestResult, Play, catalog_figures_refresh, scrobble_ingest
+from tracker.services.ingest import (
+    IngestResult,
+    IngestRun,
+    Play,
+    catalog_figures_refresh,
+    collector_frozen,
+    scrobble_ingest,
+)
 
 HEAD_CHARS = 4096
 ZIP_MEMBER_MAX_BYTES = 512 << 20  # a year of Spotify history is ~12 MB
 ZIP_MAX_RATIO = 200  # real exports pack about 10:1
 ZIP_RATIO_FROM_BYTES = 16 << 20  # smaller members may pack as well as they like: they stay small
+SPOOL_MEMORY_BYTES = 4 << 20  # parsed plays kept in memory (~50,000); more wait in a temporary file
+SPOOL_BATCH = 10_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 log = logging.getLogger(__name__)
 
 
@@ -93,7 +108,8 @@ def history_import(
     raises ImportStopped (an unexpected error is logged with its traceback first).
     """
     try:
-        return _import(paths=paths, format=format, on_progress=on_progress)
+        with collector_frozen():  # for the whole import, not file by file
+            return _import(paths=paths, format=format, on_progress=on_progress)
     except ImportFileError as error:
         raise ImportStopped(f"The import stopped: {error}") from error
     except Exception as error:
@@ -103,6 +119,7 @@ def history_import(
 
 def _import(*, paths, format, on_progress) -> ImportReport:
     report = ImportReport()
+    run = IngestRun()  # the files of an export share their artists and tracks
     for source in _sources([Path(p) for p in paths]):
         outcome = FileOutcome(name=source.name)
         report.files.append(outcome)
@@ -116,11 +133,11 @@ def _import(*, paths, format, on_progress) -> ImportReport:
             outcome.format = detect_format(source.name, head, format)
             parser, scrobble_source, _ = PARSERS[outcome.format]
             with source.open_text() as stream:  # the whole file must read well before a play is stored
-                collections.deque(parser(stream, source.name), maxlen=0)
-            with source.open_text() as stream:
-                outcome.result = _ingest_parsed(
-                    parser(stream, source.name), scrobble_source,
-                    lambda result: on_progress(source.name, result) if on_progress else None,
+                parsed = _ParsedPlays.read(parser(stream, source.name))
+            with parsed:
+                outcome.result = parsed.ingest(
+                    source=scrobble_source, run=run,
+                    on_batch=lambda result: on_progress(source.name, result) if on_progress else None,
                 )
         except ImportFileError as error:
             outcome.result, outcome.error = None, str(error)
@@ -132,25 +149,68 @@ def _import(*, paths, format, on_progress) -> ImportReport:
             # A file shaped unlike its format (a field where a list belongs…): still the file's fault.
             outcome.result = None
             outcome.error = f"{source.name}: not a valid {outcome.format or 'history'} file ({error})"
+        if outcome.error:
+            run = IngestRun()  # ids a failed file created may have been rolled back with it
         if on_progress and outcome.result:
             on_progress(source.name, outcome.result)  # after the file's commit, so a progress bar can see it
+    del run  # its id maps (tens of MB) are done with: the refresh reuses their memory
     catalog_figures_refresh(result=report.total)
     return report
 
 
-def _ingest_parsed(parsed: Iterator[Play | str], source: str, on_batch) -> IngestResult:
-    skipped = IngestResult()
+class _ParsedPlays:
+    """A file's plays as its one read gave them, marshalled in batches into a spool (memory, then
+    a temporary file), and the rows it passed over with their reasons."""
 
-    def plays() -> Iterator[Play]:
-        for item in parsed:
-            if isinstance(item, str):
-                skipped.reject(item)
-            else:
-                yield item
+    def __init__(self, spool: IO[bytes], skipped: IngestResult):
+        self.spool, self.skipped = spool, skipped
 
-    result = scrobble_ingest(plays=plays(), source=source, on_batch=on_batch, refresh_catalog=False)
-    result.merge(skipped)
-    return result
+    @classmethod
+    def read(cls, parsed: Iterator[Play | str]) -> _ParsedPlays:
+        spool, skipped, rows = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES), IngestResult(), []
+        try:
+            for item in parsed:
+                if isinstance(item, str):
+                    skipped.reject(item)
+                    continue
+                moment = item.played_at  # kept exact, as microseconds; a play without a time stays so
+                microseconds = (moment - _EPOCH) // _MICROSECOND if moment and moment.tzinfo else None
+                rows.append((item.artist, item.title, microseconds, item.album, item.ms_played, item.duration_ms,
+                             item.loved))
+                if len(rows) == SPOOL_BATCH:
+                    _spool_write(spool, rows)
+                    rows = []
+            _spool_write(spool, rows)
+        except BaseException:
+            spool.close()
+            raise
+        return cls(spool, skipped)
+
+    def plays(self) -> Iterator[Play]:
+        self.spool.seek(0)
+        while size := int.from_bytes(self.spool.read(8), "little"):  # 0 at the end
+            for artist, title, microseconds, album, ms_played, duration, loved in marshal.loads(self.spool.read(size)):
+                moment = None if microseconds is None else _EPOCH + microseconds * _MICROSECOND
+                yield Play(artist, title, moment, album, ms_played, duration, loved)
+
+    def ingest(self, *, source: str, run: IngestRun, on_batch) -> IngestResult:
+        result = scrobble_ingest(plays=self.plays(), source=source, on_batch=on_batch, refresh_catalog=False, run=run)
+        result.merge(self.skipped)
+        return result
+
+    def __enter__(self) -> _ParsedPlays:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.spool.close()
+
+
+def _spool_write(spool: IO[bytes], rows: list[tuple]) -> None:
+    """One batch, its length first: a read of a whole batch at once is five times faster than
+    marshal.load's small reads."""
+    if rows:
+        blob = marshal.dumps(rows)
+        spool.write(len(blob).to_bytes(8, "little") + blob)
 
 
 def _sources(paths: list[Path]) -> Iterator[_Source]:

@@ -15,13 +15,14 @@ future, lasting a negative or absurd time) is rejected with its reason.
 from __future__ import annotations
 
 import bisect
+import gc
 import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -37,11 +38,14 @@ from core import normalize
 from tracker.models import Scrobble
 from tracker.selectors.history_cache import BULK_INGEST_KEY
 from tracker.services.album_plays import album_play_stats_refresh
+from tracker.services.catalog_rows import catalog_rows_find, catalog_rows_insert
 from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert, scrobbles_analyze
 
 DUPLICATE_WINDOW = timedelta(seconds=60)
-BATCH_SIZE = 5000
+BATCH_SIZE = 20_000  # plays a transaction: each commit rewrites the pages its plays touched in seven indexes
+INSERT_ROWS = 5000
 BULK_LOAD_ROWS = 50_000  # an ingest this large refreshes the planner's statistics
+REMEMBERED = 100_000  # ids, and keys of names, one run keeps of each kind: memory stays bounded
 EARLIEST_PLAY = datetime(2002, 1, 1, tzinfo=UTC)  # Audioscrobbler began in 2002: earlier is a wrong clock
 FUTURE_LEEWAY = timedelta(minutes=10)  # clocks drift a little; further ahead is a wrong clock
 MAX_DURATION_MS = 24 * 3600 * 1000
@@ -103,13 +107,26 @@ class IngestResult:
 
 
 # Keys are cut like names: folding can lengthen a name that already fills its column ("ﬃ" → "ffi").
-_name_key = lru_cache(maxsize=200_000)(lambda name: normalize.name_key(name)[:NAME_KEY_LENGTH])
-_title_key = lru_cache(maxsize=500_000)(lambda title: normalize.title_key(title)[:TITLE_KEY_LENGTH])
+def _name_key(name: str) -> str:
+    return normalize.name_key(name)[:NAME_KEY_LENGTH]
+
+
+def _title_key(title: str) -> str:
+    return normalize.title_key(title)[:TITLE_KEY_LENGTH]
+
+
+def _forget_older_half(remembered: dict) -> None:
+    """Past REMEMBERED entries, drop the older half: what is met again is looked up again."""
+    if len(remembered) > REMEMBERED:
+        for older in list(islice(remembered, len(remembered) // 2)):
+            del remembered[older]
 
 
 def duration_ms(value) -> int | None:
     """`value` as whole milliseconds when it is a plausible play or track length (0 to 24 h),
     else None (negative, NaN, infinite, absurdly long, or not a number)."""
+    if type(value) is int:  # nearly every call: no bool, float or infinity to rule out
+        return value if 0 <= value <= MAX_DURATION_MS else None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return int(value) if 0 <= value <= MAX_DURATION_MS else None
@@ -131,31 +148,48 @@ def scrobble_ingest(
     batch_size: int = BATCH_SIZE,
     on_batch: Callable[[IngestResult], None] | None = None,
     refresh_catalog: bool = True,
+    run: IngestRun | None = None,
 ) -> IngestResult:
     """Store `plays` from `source`; return how many were added, already present or rejected.
 
     Run inside the caller's transaction when all-or-nothing is needed (a file import);
     each batch is its own transaction otherwise, so a crash keeps what was stored. A caller
     that ingests page after page or file after file passes `refresh_catalog=False` and
-    calls `catalog_figures_refresh` once at the end with the merged result.
+    calls `catalog_figures_refresh` once at the end with the merged result, and passes the
+    same `run` to each call, so that names already seen cost no lookup.
     """
-    ingest = _Ingest(source=source)
+    run = run or IngestRun()
     total = IngestResult()
     iterator = iter(plays)
-    while batch := list(islice(iterator, batch_size)):
-        with transaction.atomic():
-            result = ingest.store(batch)
-        if len(batch) == batch_size:  # a bulk ingest: let pages settle on a version a while
-            cache.set(BULK_INGEST_KEY, time.time() + 30, 24 * 3600)
-        total.merge(result)
-        if on_batch:
-            on_batch(total)
-    total.album_ids, total.albums_created = ingest.played_album_ids, ingest.created_album
+    with collector_frozen():
+        while batch := list(islice(iterator, batch_size)):
+            with transaction.atomic():
+                result = run.store(batch, source=source)
+            if len(batch) == batch_size:  # a bulk ingest: let pages settle on a version a while
+                cache.set(BULK_INGEST_KEY, time.time() + 30, 24 * 3600)
+            total.merge(result)
+            if on_batch:
+                on_batch(total)
     if refresh_catalog:
         catalog_figures_refresh(result=total)
     if total.added >= BULK_LOAD_ROWS:
         scrobbles_analyze()
     return total
+
+
+@contextmanager
+def collector_frozen() -> Iterator[None]:
+    """Keep the garbage collector's full collections off the objects that exist before an ingest
+    (Django's, the app's: some hundred thousand), which it would otherwise walk every other batch,
+    as each batch's plays outlive two younger collections. Inside an outer one, does nothing."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def catalog_figures_refresh(*, result: IngestResult | None = None) -> None:
@@ -170,7 +204,7 @@ def catalog_figures_refresh(*, result: IngestResult | None = None) -> None:
 def track_resolve(*, artist: str, title: str, album: str = "") -> Track:
     """Find or create the track (with its artist and album) for a play not stored as a scrobble,
     e.g. the track playing now."""
-    ingest = _Ingest(source="")
+    ingest = IngestRun()
     play = _cleaned(Play(artist=artist, title=title, album=album, played_at=timezone.now()))
     artist, title, album = play.artist, play.title, play.album
     artist_key, album_key, track_key = _name_key(artist), _title_key(album) if album else "", _title_key(title)
@@ -184,99 +218,113 @@ def track_resolve(*, artist: str, title: str, album: str = "") -> Track:
     return Track.objects.select_related("artist", "album").get(pk=ingest.track_ids[(artist_id, album_id, track_key)])
 
 
-class _Ingest:
-    """Keeps the id maps of one ingest run, so repeated names cost one lookup."""
+class IngestRun:
+    """What one run of ingests (one call, or the files of an import) has looked up: the ids of
+    artists, albums and tracks by key, and the keys of names, so a name seen again costs nothing.
 
-    def __init__(self, *, source: str):
-        self.source = source
+    Plain dicts of strings and ints, which the garbage collector never walks (an lru_cache's links
+    it walks at every full collection), each bounded by REMEMBERED.
+    """
+
+    def __init__(self):
         self.times = ScrobbleTimes(tz=ZoneInfo(settings.TIME_ZONE))
         self.artist_ids: dict[str, int] = {}
         self.album_ids: dict[tuple[int, str], int] = {}
         self.track_ids: dict[tuple[int, int | None, str], int] = {}
-        self.played_album_ids: set[int] = set()
-        self.created_album = False
+        self.name_keys: dict[str, str] = {}
+        self.title_keys: dict[str, str] = {}
 
-    def store(self, batch: list[Play]) -> IngestResult:
+    def store(self, batch: list[Play], *, source: str) -> IngestResult:
+        for remembered in (self.artist_ids, self.album_ids, self.track_ids, self.name_keys, self.title_keys):
+            _forget_older_half(remembered)  # first: the batch needs all it finds
         result = IngestResult()
-        valid = []
         now = timezone.now()
+        names, titles = self.name_keys, self.title_keys
+        keyed = []  # (play, artist key, album key, title key)
         for play in batch:
             play = _cleaned(play)
-            reason = _rejection_reason(play, now)
-            if reason:
+            if reason := _rejection_reason(play, now):
                 result.reject(reason)
-            else:
-                valid.append(play)
-        if not valid:
+                continue
+            keyed.append((play, names.get(play.artist) or names.setdefault(play.artist, _name_key(play.artist)),
+                          (titles.get(play.album) or titles.setdefault(play.album, _title_key(play.album)))
+                          if play.album else "",
+                          titles.get(play.title) or titles.setdefault(play.title, _title_key(play.title))))
+        if not keyed:
             return result
 
-        keyed = [(play, _name_key(play.artist), _title_key(play.album) if play.album else "", _title_key(play.title))
-                 for play in valid]
         self._resolve_artists({artist_key: play.artist for play, artist_key, _, _ in keyed})
-        self._resolve_albums({(self.artist_ids[a], al): play.album for play, a, al, _ in keyed if al})
-        self._resolve_tracks(
-            {
-                (self.artist_ids[a], self.album_ids[(self.artist_ids[a], al)] if al else None, t): play
-                for play, a, al, t in keyed
-            }
-        )
+        artist_ids = self.artist_ids
+        if self._resolve_albums({(artist_ids[a], al): play.album for play, a, al, _ in keyed if al}):
+            result.albums_created = True
+        album_ids = self.album_ids
+        tracked = []  # (play, track key: artist id, album id, title key)
+        for play, artist_key, album_key, title_key in keyed:
+            artist_id = artist_ids[artist_key]
+            tracked.append((play, (artist_id, album_ids[(artist_id, album_key)] if album_key else None, title_key)))
+        self._resolve_tracks({key: play for play, key in tracked})
 
-        known = self._stored_play_times(keyed)
+        known = self._stored_play_times(tracked)
         rows = []
-        for play, artist_key, album_key, track_key in sorted(keyed, key=lambda k: k[0].played_at):
-            artist_id = self.artist_ids[artist_key]
-            times = known[(artist_id, track_key)]
+        tracked.sort(key=lambda item: item[0].played_at)
+        for play, key in tracked:
+            times = known[(key[0], key[2])]
             if _has_play_near(times, play.played_at):
                 result.already_present += 1
                 continue
             bisect.insort(times, play.played_at)
-            album_id = self.album_ids[(artist_id, album_key)] if album_key else None
-            rows.append((self.track_ids[(artist_id, album_id, track_key)], artist_id, album_id, play))
-            if album_id:
-                self.played_album_ids.add(album_id)
-        result.added += self._insert_scrobbles(rows)
+            rows.append((self.track_ids[key], key[0], key[1], play))
+            if key[1]:
+                result.album_ids.add(key[1])
+        result.added += self._insert_scrobbles(rows, source)
         return result
 
-    def _insert_scrobbles(self, rows: list[tuple[int, int, int | None, Play]]) -> int:
-        """Write the new plays as plain rows (see scrobble_rows); the unique key skips races."""
-        now = self.times.now()
-        return scrobble_rows_insert([
-            (track_id, artist_id, album_id, *self.times.columns(int(play.played_at.timestamp())),
-             self.source, play.loved, play.ms_played, now)
-            for track_id, artist_id, album_id, play in rows
-        ])
+    def _insert_scrobbles(self, rows: list[tuple[int, int, int | None, Play]], source: str) -> int:
+        """Write the new plays as plain rows (see scrobble_rows); the unique key skips races.
+
+        INSERT_ROWS at a time: the batch stays one transaction (one commit, the costly part), while
+        the grouped rollup statements' temporary memory stays that of a few thousand plays.
+        """
+        now, added = self.times.now(), 0
+        for start in range(0, len(rows), INSERT_ROWS):
+            added += scrobble_rows_insert([
+                (track_id, artist_id, album_id, *self.times.columns(int(play.played_at.timestamp())),
+                 source, play.loved, play.ms_played, now)
+                for track_id, artist_id, album_id, play in rows[start : start + INSERT_ROWS]
+            ])
+        return added
 
     def _resolve_artists(self, names_by_key: dict[str, str]) -> None:
         missing = [key for key in names_by_key if key not in self.artist_ids]
         if not missing:
             return
-        for chunk in _chunks(missing, 500):
-            self.artist_ids.update(Artist.objects.filter(name_key__in=chunk).values_list("name_key", "id"))
-        new = [Artist(name=names_by_key[key], name_key=key) for key in missing if key not in self.artist_ids]
+        self._load_artists(missing)
+        new = [key for key in missing if key not in self.artist_ids]
         if new:
-            Artist.objects.bulk_create(new, ignore_conflicts=True)
-            for chunk in _chunks([a.name_key for a in new], 500):
-                self.artist_ids.update(Artist.objects.filter(name_key__in=chunk).values_list("name_key", "id"))
+            self.artist_ids.update(catalog_rows_insert(
+                Artist, ("name", "name_key"), [(names_by_key[key], key) for key in new], returning=("name_key", "id")
+            ))
+            self._load_artists([key for key in new if key not in self.artist_ids])  # stored meanwhile elsewhere
 
-    def _resolve_albums(self, titles_by_key: dict[tuple[int, str], str]) -> None:
+    def _load_artists(self, keys: list[str]) -> None:
+        self.artist_ids.update(catalog_rows_find(Artist, ("name_key", "id"), by=("name_key",),
+                                                 keys=[(key,) for key in keys]))
+
+    def _resolve_albums(self, titles_by_key: dict[tuple[int, str], str]) -> bool:
+        """Find or create the albums; True when some were created."""
         missing = [key for key in titles_by_key if key not in self.album_ids]
         if not missing:
-            return
+            return False
         self._load_albums(missing)
         new_keys = [key for key in missing if key not in self.album_ids]
         if new_keys:
-            self.created_album = True
-            created = Album.objects.bulk_create(
-                [Album(title=titles_by_key[key], title_key=key[1], artist_id=key[0]) for key in new_keys]
-            )
-            if any(album.pk is None for album in created):  # back ends that return no ids
-                self._load_albums(new_keys)
-            else:
-                self.album_ids.update({(a.artist_id, a.title_key): a.pk for a in created})
-            AlbumArtist.objects.bulk_create(
-                [AlbumArtist(album_id=self.album_ids[key], artist_id=key[0], position=0) for key in new_keys],
-                ignore_conflicts=True,
-            )
+            created = catalog_rows_insert(Album, ("title", "title_key", "artist_id"),
+                                          [(titles_by_key[key], key[1], key[0]) for key in new_keys],
+                                          returning=("artist_id", "title_key", "id"))
+            self.album_ids.update(((artist_id, key), album_id) for artist_id, key, album_id in created)
+            catalog_rows_insert(AlbumArtist, ("album_id", "artist_id", "position"),
+                                [(self.album_ids[key], key[0], 0) for key in new_keys])
+        return bool(new_keys)
 
     def _load_albums(self, keys: list[tuple[int, str]]) -> None:
         """Map (artist, title key) to the listening-history album.
@@ -284,52 +332,60 @@ class _Ingest:
         A collection edition (a Discogs release) points to it through `listened_album`;
         without one, an album that is not a collection release wins, then the oldest.
         """
-        for chunk in _chunks(keys, 500):
-            rows = Album.objects.filter(
-                artist_id__in={k[0] for k in chunk}, title_key__in={k[1] for k in chunk}
-            ).values_list("artist_id", "title_key", "id", "listened_album_id", "discogs_release_id")
-            best: dict[tuple[int, str], tuple] = {}
-            for artist_id, key, album_id, listened_album_id, release_id in rows:
-                rank = (listened_album_id is None, release_id is not None, album_id)
-                target = listened_album_id or album_id
-                if (artist_id, key) not in best or rank < best[(artist_id, key)][0]:
-                    best[(artist_id, key)] = (rank, target)
-            self.album_ids.update({key: target for key, (_, target) in best.items()})
+        rows = catalog_rows_find(Album, ("artist_id", "title_key", "id", "listened_album_id", "discogs_release_id"),
+                                 by=("artist_id", "title_key"), keys=keys)
+        best: dict[tuple[int, str], tuple] = {}
+        for artist_id, key, album_id, listened_album_id, release_id in rows:
+            rank = (listened_album_id is None, release_id is not None, album_id)
+            target = listened_album_id or album_id
+            if (artist_id, key) not in best or rank < best[(artist_id, key)][0]:
+                best[(artist_id, key)] = (rank, target)
+        self.album_ids.update({key: target for key, (_, target) in best.items()})
 
     def _resolve_tracks(self, plays_by_key: dict[tuple[int, int | None, str], Play]) -> None:
         missing = [key for key in plays_by_key if key not in self.track_ids]
         if not missing:
             return
         self._load_tracks(missing)
-        new = [
-            Track(title=plays_by_key[key].title, title_key=key[2], artist_id=key[0], album_id=key[1],
-                  duration_ms=plays_by_key[key].duration_ms)
-            for key in missing
-            if key not in self.track_ids
-        ]
+        new = [key for key in missing if key not in self.track_ids]
         if new:
-            Track.objects.bulk_create(new, ignore_conflicts=True)
-            self._load_tracks([(t.artist_id, t.album_id, t.title_key) for t in new])
+            self._remember_tracks(new, catalog_rows_insert(
+                Track, ("title", "title_key", "artist_id", "album_id", "duration_ms"),
+                [(plays_by_key[key].title, key[2], key[0], key[1], plays_by_key[key].duration_ms) for key in new],
+                returning=("artist_id", "album_id", "title_key", "id"),
+            ))
+            self._load_tracks([key for key in new if key not in self.track_ids])  # stored meanwhile elsewhere
 
     def _load_tracks(self, keys: list[tuple[int, int | None, str]]) -> None:
-        for chunk in _chunks(keys, 500):
-            rows = Track.objects.filter(
-                artist_id__in={k[0] for k in chunk}, title_key__in={k[2] for k in chunk}
-            ).values_list("artist_id", "album_id", "title_key", "id")
-            for artist_id, album_id, key, track_id in rows:
-                self.track_ids[(artist_id, album_id, key)] = track_id
+        """Every track of the keys' (artist, title key), whatever its album: one lookup each."""
+        pairs = list({(artist_id, title_key) for artist_id, _, title_key in keys})
+        self._remember_tracks(keys, catalog_rows_find(
+            Track, ("artist_id", "album_id", "title_key", "id"), by=("artist_id", "title_key"), keys=pairs
+        ))
 
-    def _stored_play_times(self, keyed) -> defaultdict[tuple[int, str], list[datetime]]:
-        """Start times of stored plays near this batch, by (artist id, title key)."""
+    def _remember_tracks(self, keys: list[tuple[int, int | None, str]], rows: Iterable[tuple]) -> None:
+        """Map rows of (artist id, album id, title key, id) into `track_ids`, keyed by the tuples of
+        `keys` where they match: the map then shares their ids and strings (a third of its memory)."""
+        ours = {key: key for key in keys}
+        for artist_id, album_id, title_key, track_id in rows:
+            key = (artist_id, album_id, title_key)
+            self.track_ids[ours.get(key, key)] = track_id
+
+    def _stored_play_times(self, tracked) -> defaultdict[tuple[int, str], list[datetime]]:
+        """Start times of stored plays near this batch, by (artist id, title key).
+
+        One range of the played_at index, whatever the artists: a batch covers a stretch of one
+        person's listening, so the plays stored in it are mostly of the same artists.
+        """
         known: defaultdict[tuple[int, str], list[datetime]] = defaultdict(list)
-        earliest = min(play.played_at for play, *_ in keyed) - DUPLICATE_WINDOW
-        latest = max(play.played_at for play, *_ in keyed) + DUPLICATE_WINDOW
-        artist_ids = {self.artist_ids[artist_key] for _, artist_key, _, _ in keyed}
-        for chunk in _chunks(sorted(artist_ids), 500):
-            rows = Scrobble.objects.filter(
-                artist_id__in=chunk, played_at__gte=earliest, played_at__lte=latest
-            ).values_list("artist_id", "track__title_key", "played_at")
-            for artist_id, track_key, played_at in rows:
+        earliest = min(play.played_at for play, _ in tracked) - DUPLICATE_WINDOW
+        latest = max(play.played_at for play, _ in tracked) + DUPLICATE_WINDOW
+        artist_ids = {artist_id for _, (artist_id, _, _) in tracked}
+        rows = Scrobble.objects.filter(played_at__gte=earliest, played_at__lte=latest).values_list(
+            "artist_id", "track__title_key", "played_at"
+        )
+        for artist_id, track_key, played_at in rows:
+            if artist_id in artist_ids:
                 known[(artist_id, track_key)].append(played_at)
         for times in known.values():
             times.sort()
@@ -344,11 +400,14 @@ def _has_play_near(sorted_times: list[datetime], moment: datetime) -> bool:
 def _cleaned(play: Play) -> Play:
     """The play with its names fit to store (normalize.clean_text, cut to the columns' length)
     and an implausible track length dropped."""
-    return play._replace(
-        artist=normalize.clean_text(play.artist, ARTIST_NAME_LENGTH),
-        title=normalize.clean_text(play.title, TRACK_TITLE_LENGTH),
-        album=normalize.clean_text(play.album, ALBUM_TITLE_LENGTH),
-        duration_ms=duration_ms(play.duration_ms),
+    return Play(
+        normalize.clean_text(play.artist, ARTIST_NAME_LENGTH),
+        normalize.clean_text(play.title, TRACK_TITLE_LENGTH),
+        play.played_at,
+        normalize.clean_text(play.album, ALBUM_TITLE_LENGTH),
+        play.ms_played,
+        duration_ms(play.duration_ms),
+        play.loved,
     )
 
 
@@ -365,8 +424,3 @@ def _rejection_reason(play: Play, now: datetime) -> str | None:
     if play.ms_played is not None and duration_ms(play.ms_played) is None:
         return IMPOSSIBLE_DURATION
     return None
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
