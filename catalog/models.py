@@ -120,10 +120,12 @@ class Album(models.Model):
         OTHER = "Other", "Other"
 
     title = models.CharField(max_length=500)
-    title_key = models.CharField(max_length=500, db_index=True)
+    # Neither key nor artist has an index of its own: album_artist_title (artist, title_key) serves
+    # both (nothing looks an album up by title key alone), and every index costs each insert.
+    title_key = models.CharField(max_length=500)
     artist = models.ForeignKey(
         Artist, null=True, blank=True, on_delete=models.PROTECT, related_name="primary_albums",
-        help_text="The first credited artist, kept for fast matching and listing.",
+        help_text="The first credited artist, kept for fast matching and listing.", db_index=False,
     )
     artists = models.ManyToManyField(Artist, through="AlbumArtist", related_name="albums", blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
@@ -193,7 +195,8 @@ class AlbumArtist(models.Model):
 class Track(models.Model):
     title = models.CharField(max_length=500)
     title_key = models.CharField(max_length=500)
-    artist = models.ForeignKey(Artist, on_delete=models.PROTECT, related_name="tracks")
+    # No index of its own: track_artist_title and track_unique_in_album start with it.
+    artist = models.ForeignKey(Artist, on_delete=models.PROTECT, related_name="tracks", db_index=False)
     album = models.ForeignKey(Album, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks")
     disc_number = models.PositiveSmallIntegerField(null=True, blank=True)
     number = models.PositiveSmallIntegerField(null=True, blank=True)
