@@ -8,67 +8,68 @@ plays to; the catalog's `collection_synced` and `albums_linked` signals (tracker
 an hourly schedule refresh the rest.
 """
 
+import json
 from collections.abc import Iterable
-from datetime import datetime
 
-from django.db import transaction
-from django.db.models import Count, Max
+from django.db import connection, transaction
 
 from catalog.models import Album
-from tracker.models import Scrobble
+from tracker.models import AlbumTotal
 
-_CHUNK = 500
+ALBUMS = Album._meta.db_table
 
 
-def _own_stats(*, album_ids: set[int] | None) -> dict[int, tuple[int, datetime | None]]:
-    plays = Scrobble.objects.order_by().values_list("album_id")
-    stats: dict[int, tuple[int, datetime | None]] = {}
-    if album_ids is None:
-        rows = plays.filter(album_id__isnull=False).annotate(n=Count("*"), last=Max("played_at"))
-        stats.update({album_id: (n, last) for album_id, n, last in rows})
-        return stats
-    ids = sorted(album_ids)
-    for start in range(0, len(ids), _CHUNK):
-        rows = plays.filter(album_id__in=ids[start:start + _CHUNK]).annotate(n=Count("*"), last=Max("played_at"))
-        stats.update({album_id: (n, last) for album_id, n, last in rows})
-    return stats
+def _plays_by_album(albums: str) -> str:
+    """SELECT album_id, plays, last_played_at of the albums whose ids `albums` (a subquery) selects,
+    from the album totals the ingest keeps (tracker.services.rollups), not from the plays."""
+    return f"SELECT album_id, plays, last_played_at FROM {AlbumTotal._meta.db_table} WHERE album_id IN ({albums})"
+
+
+def _ids(album_ids: set[int]) -> tuple[str, object]:
+    """A subquery selecting `album_ids` and its one parameter, so any number of ids is one statement."""
+    if connection.vendor == "postgresql":
+        return "SELECT unnest(%s::bigint[])", sorted(album_ids)
+    return "SELECT value FROM json_each(%s)", json.dumps(sorted(album_ids))
+
+
+def _distinct(a: str, b: str) -> str:
+    """`a` differs from `b`, NULL being a value (SQLite before 3.39 knows no IS DISTINCT FROM)."""
+    return f"{a} IS DISTINCT FROM {b}" if connection.vendor == "postgresql" else f"{a} IS NOT {b}"
 
 
 def album_play_stats_refresh(*, album_ids: Iterable[int] | None = None) -> int:
     """Recompute play_count / last_played_at of `album_ids` (None: every album) and their editions.
 
-    Returns how many albums changed. Cheap enough to call after every ingest batch.
+    Returns how many albums changed. One UPDATE from a grouped subquery: cheap enough to call
+    after every ingest batch.
     """
-    wanted = None if album_ids is None else {int(pk) for pk in album_ids if pk is not None}
-    if wanted is not None and not wanted:
-        return 0
-    rows = _scope_rows(wanted)
-    needed = {pk for pk, _, _, _ in rows} | {listened for _, listened, _, _ in rows if listened}
-    own = _own_stats(album_ids=None if wanted is None else needed)
-    changed = []
-    for pk, listened_id, count, last in rows:
-        n, latest = own.get(pk, (0, None))
-        if listened_id and listened_id != pk:
-            extra_n, extra_last = own.get(listened_id, (0, None))
-            n += extra_n
-            latest = max((d for d in (latest, extra_last) if d is not None), default=None)
-        if n != count or latest != last:
-            changed.append(Album(pk=pk, play_count=n, last_played_at=latest))
-    with transaction.atomic():
-        Album.objects.bulk_update(changed, ["play_count", "last_played_at"], batch_size=1000)
-    return len(changed)
-
-
-def _scope_rows(wanted: set[int] | None) -> list[tuple[int, int | None, int, datetime | None]]:
-    fields = ("pk", "listened_album_id", "play_count", "last_played_at")
-    if wanted is None:
-        return list(Album.objects.order_by().values_list(*fields))
-    ids = sorted(wanted)
-    rows: dict[int, tuple] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        for row in Album.objects.filter(pk__in=chunk).order_by().values_list(*fields):
-            rows[row[0]] = row
-        for row in Album.objects.filter(listened_album_id__in=chunk).order_by().values_list(*fields):
-            rows[row[0]] = row
-    return list(rows.values())
+    if album_ids is None:
+        scope, params = "true", []
+    else:
+        wanted = {int(pk) for pk in album_ids if pk is not None}
+        if not wanted:
+            return 0
+        ids, param = _ids(wanted)
+        scope, params = f"id IN ({ids}) OR listened_album_id IN ({ids})", [param, param]
+    # An edition counts its listened album's plays plus its own; the later of both last plays wins.
+    # UPDATE first: SQLite's driver counts the rows changed only of a statement that starts so.
+    sql = f"""
+        UPDATE {ALBUMS} SET play_count = figures.plays, last_played_at = figures.last_played_at
+        FROM (
+            WITH scope AS (SELECT id, listened_album_id FROM {ALBUMS} WHERE {scope}),
+            plays AS ({_plays_by_album("SELECT id FROM scope UNION SELECT listened_album_id FROM scope")})
+            SELECT scope.id, COALESCE(own.plays, 0) + COALESCE(listened.plays, 0) AS plays,
+                   CASE WHEN own.last_played_at IS NULL OR listened.last_played_at > own.last_played_at
+                        THEN listened.last_played_at ELSE own.last_played_at END AS last_played_at
+            FROM scope
+            LEFT JOIN plays own ON own.album_id = scope.id
+            LEFT JOIN plays listened ON listened.album_id = scope.listened_album_id
+                                    AND scope.listened_album_id <> scope.id
+        ) figures
+        WHERE {ALBUMS}.id = figures.id
+          AND ({ALBUMS}.play_count <> figures.plays
+               OR {_distinct(f"{ALBUMS}.last_played_at", "figures.last_played_at")})
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(0, cursor.rowcount)
