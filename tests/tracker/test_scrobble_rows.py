@@ -46,3 +46,17 @@ def test_it_refreshes_the_planners_statistics_after_a_bulk_load():
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Scrobble._meta.db_table])
         assert cursor.fetchone()[0] == 40
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe",
+                                  "Pacific/Chatham", "UTC"])
+def test_local_day_and_hour_equal_the_zones_own_every_quarter_hour_across_clock_changes(zone):
+    tz = ZoneInfo(zone)
+    times = ScrobbleTimes(tz=tz)
+    # Three weeks around each of 2024's clock changes (both hemispheres), every 7.5 minutes.
+    for month in (3, 4, 9, 10, 11):
+        start = int(datetime(2024, month, 1, tzinfo=UTC).timestamp())
+        for at in range(start, start + 21 * 86400, 450):
+            local = datetime.fromtimestamp(at, tz)
+            _, local_date, local_hour = times.columns(at)
+            assert (str(local_date), local_hour) == (local.date().isoformat(), local.hour), (zone, at)

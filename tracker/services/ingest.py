@@ -43,7 +43,6 @@ from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert, 
 
 DUPLICATE_WINDOW = timedelta(seconds=60)
 BATCH_SIZE = 20_000  # plays a transaction: each commit rewrites the pages its plays touched in seven indexes
-INSERT_ROWS = 5000
 BULK_LOAD_ROWS = 50_000  # an ingest this large refreshes the planner's statistics
 REMEMBERED = 100_000  # ids, and keys of names, one run keeps of each kind: memory stays bounded
 EARLIEST_PLAY = datetime(2002, 1, 1, tzinfo=UTC)  # Audioscrobbler began in 2002: earlier is a wrong clock
@@ -281,18 +280,13 @@ class IngestRun:
 
     def _insert_scrobbles(self, rows: list[tuple[int, int, int | None, Play]], source: str) -> int:
         """Write the new plays as plain rows (see scrobble_rows); the unique key skips races.
-
-        INSERT_ROWS at a time: the batch stays one transaction (one commit, the costly part), while
-        the grouped rollup statements' temporary memory stays that of a few thousand plays.
-        """
-        now, added = self.times.now(), 0
-        for start in range(0, len(rows), INSERT_ROWS):
-            added += scrobble_rows_insert([
-                (track_id, artist_id, album_id, *self.times.columns(int(play.played_at.timestamp())),
-                 source, play.loved, play.ms_played, now)
-                for track_id, artist_id, album_id, play in rows[start : start + INSERT_ROWS]
-            ])
-        return added
+        The whole batch at once: the rollups' grouped statements then run once a batch."""
+        now, columns = self.times.now(), self.times.columns
+        return scrobble_rows_insert([
+            (track_id, artist_id, album_id, *columns(int(play.played_at.timestamp())),
+             source, play.loved, play.ms_played, now)
+            for track_id, artist_id, album_id, play in rows
+        ])
 
     def _resolve_artists(self, names_by_key: dict[str, str]) -> None:
         missing = [key for key in names_by_key if key not in self.artist_ids]

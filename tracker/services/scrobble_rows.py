@@ -29,34 +29,52 @@ _COUNTED = "track_id, artist_id, album_id, played_at, local_date, local_hour, ms
 class ScrobbleTimes:
     """Column values of a play's time — `played_at`, `local_date`, `local_hour` — from epoch seconds.
 
-    Local date and hour are looked up once per quarter hour (every zone's offset is a
-    multiple of 15 minutes); SQLite gets Django's text format (naive UTC), built per day.
+    A UTC day whose zone offset is the same at its start and its end (all but the days of a
+    clock change) gets its local times by adding that offset; the others ask the zone each
+    quarter hour (every zone's offset is a multiple of 15 minutes). SQLite gets Django's text
+    format (naive UTC). Everything is computed once per day, not once per play.
     """
 
     def __init__(self, *, tz: ZoneInfo):
         self.tz = tz
         self.as_text = connection.vendor == "sqlite"
-        self._local: dict[int, tuple[date | str, int]] = {}
+        self._offsets: dict[int, int | None] = {}  # UTC day → its one offset in seconds, None when it changes
+        self._dates: dict[int, date | str] = {}  # local day number → the column's value
         self._utc_days: dict[int, str] = {}
 
     def columns(self, at: int) -> tuple[datetime | str, date | str, int]:
-        local = self._local.get(at // 900) or self._local_of(at // 900)
-        if not self.as_text:
-            return datetime.fromtimestamp(at, UTC), local[0], local[1]
         day, second = divmod(at, 86400)
+        offset = self._offsets[day] if day in self._offsets else self._offset_of(day)
+        if offset is None:
+            offset = int(datetime.fromtimestamp(at - at % 900, self.tz).utcoffset().total_seconds())
+        local_day, local_second = divmod(at + offset, 86400)
+        local_date = self._dates.get(local_day) or self._date_of(local_day)
+        if not self.as_text:
+            return datetime.fromtimestamp(at, UTC), local_date, local_second // 3600
         prefix = self._utc_days.get(day) or self._utc_days.setdefault(
             day, datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d "))
-        return f"{prefix}{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}", local[0], local[1]
+        played_at = f"{prefix}{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}"
+        return played_at, local_date, local_second // 3600
 
     def now(self) -> datetime | str:
         return self.columns(int(datetime.now(UTC).timestamp()))[0]
 
-    def _local_of(self, quarter: int) -> tuple[date | str, int]:
-        if len(self._local) > 50_000:  # plays come roughly in order: old quarters are done with
-            self._local.clear()
-        moment = datetime.fromtimestamp(quarter * 900, self.tz)
-        self._local[quarter] = (moment.date().isoformat() if self.as_text else moment.date(), moment.hour)
-        return self._local[quarter]
+    def _offset_of(self, day: int) -> int | None:
+        if len(self._offsets) > 20_000:  # plays come roughly in order: old days are done with
+            self._offsets.clear()
+            self._dates.clear()
+            self._utc_days.clear()
+        first, last = (datetime.fromtimestamp(day * 86400 + s, self.tz).utcoffset() for s in (0, 86399))
+        self._offsets[day] = int(first.total_seconds()) if first == last else None
+        return self._offsets[day]
+
+    def _date_of(self, local_day: int) -> date | str:
+        value = date.fromordinal(_EPOCH_ORDINAL + local_day)
+        self._dates[local_day] = value.isoformat() if self.as_text else value
+        return self._dates[local_day]
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def scrobble_rows_insert(rows: list[tuple], *, fresh: bool = False) -> int:
