@@ -4,7 +4,8 @@ Its interactive docs and OpenAPI document need a login like every other page.
 """
 
 from django.contrib.auth.decorators import login_required
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
+from ninja.openapi.docs import ABS_TPL_PATH
 
 from catalog.api import router as catalog_router
 from core.api import router as core_router
@@ -12,12 +13,23 @@ from core.api_auth import api_auth
 from enrichment.api import router as enrichment_router
 from tracker.api import router as tracker_router
 
+
+
+class LocalSwagger(Swagger):
+    """Swagger UI from django-ninja's own static files, never a CDN (the CSP allows none).
+    ninja is not an installed app, so that not every process imports it (config.settings):
+    its "CDN" template is therefore pointed at the local one."""
+
+    template_cdn = str(ABS_TPL_PATH / "swagger.html")
+
+
 api = NinjaAPI(
     title="Music Journal API",
     version="1",
     description="Listening history, record collection, enrichment and playlists of one person.",
     auth=api_auth(),
     urls_namespace="api",
+    docs=LocalSwagger(),
     docs_decorator=login_required,
 )
 api.add_router("/", core_router)

@@ -5,6 +5,7 @@ default, so `make run` needs no configuration at all. `DATABASE_URL` switches to
 PostgreSQL; `REDIS_URL` switches the cache and the django-q2 broker to Redis.
 """
 
+import importlib.util
 import secrets
 from contextlib import suppress
 from pathlib import Path
@@ -46,7 +47,6 @@ INSTALLED_APPS = [
     "csp",
     "template_partials",
     "django_q",
-    "ninja",  # serves the API docs (Swagger UI) from local static files, not a CDN
     "core",
     "catalog",
     "tracker",
@@ -72,10 +72,15 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 
+# django-ninja's templates and static files (the API docs' Swagger UI, served locally, not from
+# a CDN) are found by path, not as an installed app: loading the app would import ninja and
+# pydantic (~15 MiB) into every process, the worker's too, before anything needs the API.
+NINJA_DIR = Path(importlib.util.find_spec("ninja").submodule_search_locations[0])
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -209,7 +214,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 with suppress(OSError):  # whitenoise warns when it is missing; collectstatic fills it
     STATIC_ROOT.mkdir(exist_ok=True)
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static", NINJA_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

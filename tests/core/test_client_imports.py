@@ -32,3 +32,14 @@ def test_it_starts_the_web_server_and_the_worker_without_the_client_libraries(tm
     output = subprocess.run([sys.executable, "-c", STARTUP], cwd=ROOT, env=env, check=True, capture_output=True,
                             text=True).stdout
     assert output.splitlines()[-1].split() == ["loaded:"]
+
+
+def test_the_apps_load_without_the_api_framework(tmp_path):
+    """django-ninja and pydantic (~15 MB) come with the API's URLs, not with every process."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "JOURNAL_DATA_DIR": str(tmp_path),
+           "REDIS_URL": ""}
+    code = ("import sys, django; django.setup(); import django_q.cluster, core.tasks, tracker.tasks;"
+            " print('loaded:', *(name for name in ('ninja', 'pydantic') if name in sys.modules))")
+    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True,
+                            text=True).stdout
+    assert output.splitlines()[-1].split() == ["loaded:"]
