@@ -1,6 +1,6 @@
 # Music Journal: gunicorn serving the app, whitenoise serving static files.
 # Configure with environment variables (see .env.example): DATABASE_URL, REDIS_URL, SECRET_KEY…
-# The same image runs a worker with: docker run … music-journal python manage.py qcluster
+# The same image runs a worker with: docker run … music-journal python manage.py qcluster --skip-checks
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

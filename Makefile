@@ -33,13 +33,13 @@ run: install
 	@echo "Music Journal on http://$(HOST):$(PORT)/ — Ctrl-C stops the web server and the worker."
 	@# Both run in the background of one shell: Ctrl-C reaches the trap, which stops them both.
 	@trap 'trap - INT TERM; kill 0' INT TERM; \
-	  $(BIN)/python manage.py qcluster & \
+	  $(BIN)/python manage.py qcluster --skip-checks & \
 	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT) & \
 	  wait
 
 ## worker: one more django-q2 worker process (run as many as you like)
 worker: install
-	$(BIN)/python manage.py qcluster
+	$(BIN)/python manage.py qcluster --skip-checks
 
 ## browser: Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium)
 browser:

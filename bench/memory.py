@@ -241,7 +241,7 @@ def main() -> None:
                  "start_new_session": True}
         web = subprocess.Popen(command, **quiet)
         started.append(web)
-        worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], **quiet)
+        worker = subprocess.Popen([sys.executable, "manage.py", "qcluster", "--skip-checks"], **quiet)
         started.append(worker)
         base = f"http://127.0.0.1:{port}"
         wait_for_web(base, web)
