@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from web.views import (
     album,
     analytics,
+    analytics_year,
     art,
     artist,
     collection,
@@ -30,6 +31,8 @@ urlpatterns = [
     path("journal/", journal.journal, name="journal"),
     path("timeline/", timeline.timeline, name="timeline"),
     path("analytics/", analytics.analytics, name="analytics"),
+    path("analytics/year/", analytics_year.analytics_year_latest, name="analytics_year_latest"),
+    path("analytics/year/<int:year>/", analytics_year.analytics_year, name="analytics_year"),
     path("collection/", collection.collection, name="collection"),
     path("collection/sync/", collection.collection_sync, name="collection_sync"),
     path("albums/<int:album_id>/", album.album_detail, name="album_detail"),
