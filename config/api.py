@@ -12,7 +12,7 @@ from core.api import router as core_router
 from core.api_auth import api_auth
 from enrichment.api import router as enrichment_router
 from tracker.api import router as tracker_router
-
+from tracker.api_analytics import router as analytics_router
 
 
 class LocalSwagger(Swagger):
@@ -36,3 +36,4 @@ api.add_router("/", core_router)
 api.add_router("/", catalog_router)
 api.add_router("/enrichment/", enrichment_router)
 api.add_router("/", tracker_router)
+api.add_router("/analytics/", analytics_router)

@@ -102,3 +102,21 @@ def test_the_newest_year_is_this_year_before_the_first_play(owner_client):
     assert owner_client.get("/analytics/year/").url == f"/analytics/year/{timezone.localdate().year}/"
     page = owner_client.get(f"/analytics/year/{timezone.localdate().year}/")
     assert page.status_code == 200 and "A review appears once there are plays" in page.content.decode()
+
+
+def test_the_api_gives_the_pages_figures_to_a_token(history, owner):
+    from django.test import Client
+
+    from core.models import ApiToken
+
+    _token, raw = ApiToken.issue(user=owner, name="automation")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    body = api.get("/api/v1/analytics/year/2024").json()
+    review = year_review(year=2024)
+    assert (body["plays"], body["minutes"], body["days_played"]) == (review.plays, review.minutes, 3)
+    assert (body["peak_day"], body["peak_day_plays"]) == ("2024-04-01", 2)
+    assert [t["name"] for t in body["top_tracks"]] == [row.obj.title for row in review.top_tracks]
+    assert [b["title"] for b in body["bought"]] == ["Homogenic", "Mezzanine (Vinyl)"]
+    assert body["bought"][1]["first_heard_at"].startswith("2024-03-30T20:00")
+    assert api.get("/api/v1/analytics/year/9999").json() == {"detail": "No review of that year"}
+    assert Client().get("/api/v1/analytics/year/2024").status_code == 401

@@ -64,24 +64,38 @@ class Period:
         return Period("custom", _range_label(start, end), start, end)
 
 
-def period_from_query(query, *, today: date | None = None) -> tuple[Period, str]:
-    """The period a query asks for and an error ("" when none): what cannot be read gives the
-    default period and says why."""
+class PeriodError(ValueError):
+    """A period that cannot be read; its text is one line saying why."""
+
+
+def period_parse(query, *, today: date | None = None) -> Period:
+    """The period a query asks for (the default without one); PeriodError when it cannot be read."""
     today = today or timezone.localdate()
     key = (query.get("period") or DEFAULT).strip()
     if key in PRESETS:
-        return _preset(key, today), ""
+        return _preset(key, today)
     if _YEAR.fullmatch(key):
         year = int(key)
         if day_in_range(date(max(year, 1), 1, 1)) and year <= 9998:
-            return Period(key, key, date(year, 1, 1), date(year, 12, 31)), ""
+            return Period(key, key, date(year, 1, 1), date(year, 12, 31))
     elif match := _MONTH.fullmatch(key):
         year, month = int(match[1]), int(match[2])
         if 1 <= month <= 12 and day_in_range(date(max(year, 1), month, 1)) and year <= 9998:
-            return _month(year, month), ""
+            return _month(year, month)
     elif key == "custom":
-        return _custom(query.get("from", ""), query.get("to", ""), today)
-    return _preset(DEFAULT, today), f"Unknown period {key[:40]!r}: showing the last 30 days."
+        return _custom(query.get("from") or "", query.get("to") or "")
+    raise PeriodError(f"Unknown period {key[:40]!r} (7d, 30d, 90d, year, all, a year like 2024, a month like "
+                      "2024-03, or custom with from and to)")
+
+
+def period_from_query(query, *, today: date | None = None) -> tuple[Period, str]:
+    """The period a query asks for and an error ("" when none): what cannot be read gives the
+    default period and says why, for a page to show."""
+    today = today or timezone.localdate()
+    try:
+        return period_parse(query, today=today), ""
+    except PeriodError as error:
+        return _preset(DEFAULT, today), f"{error}: showing the last 30 days."
 
 
 def period_choices(*, today: date | None = None) -> list[Period]:
@@ -104,16 +118,16 @@ def _month(year: int, month: int) -> Period:
                   date(year, month, calendar.monthrange(year, month)[1]))
 
 
-def _custom(first: str, last: str, today: date) -> tuple[Period, str]:
+def _custom(first: str, last: str) -> Period:
     try:
         start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
     except ValueError:
-        return _preset(DEFAULT, today), "A custom period needs from and to as days (2024-03-01): showing the last 30 days."
+        raise PeriodError("A custom period needs from and to as days (2024-03-01)") from None
     if not (day_in_range(start) and day_in_range(end)):
-        return _preset(DEFAULT, today), f"Days must be {DAY_RANGE_TEXT}: showing the last 30 days."
+        raise PeriodError(f"Days must be {DAY_RANGE_TEXT}")
     if start > end:
         start, end = end, start
-    return Period("custom", _range_label(start, end), start, end), ""
+    return Period("custom", _range_label(start, end), start, end)
 
 
 def _range_label(start: date, end: date) -> str:
