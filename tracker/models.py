@@ -156,6 +156,43 @@ class AlbumMonth(_Rollup):
         indexes = [models.Index(fields=["month", "album_id", "plays"], name="albummonth_month")]
 
 
+class _YearRollup(_Rollup):
+    year = models.PositiveSmallIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class ArtistYear(_YearRollup):
+    """The plays of one artist in one local calendar year: a year's top artists read its first rows."""
+
+    pk = models.CompositePrimaryKey("artist_id", "year")
+    artist_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "-plays", "artist_id"], name="artistyear_top")]
+
+
+class AlbumYear(_YearRollup):
+    """The plays of one album in one local calendar year."""
+
+    pk = models.CompositePrimaryKey("album_id", "year")
+    album_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "-plays", "album_id"], name="albumyear_top")]
+
+
+class TrackYear(_YearRollup):
+    """The plays of one track in one local calendar year."""
+
+    pk = models.CompositePrimaryKey("track_id", "year")
+    track_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "-plays", "track_id"], name="trackyear_top")]
+
+
 class DayHour(_Rollup):
     """The plays of one local hour of one local day: day and hour charts, calendars, totals."""
 

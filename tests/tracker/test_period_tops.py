@@ -1,6 +1,7 @@
 """Top tracks, artists and albums of a period are the same whichever way they are counted: from
 the plays (a short period), from all-time totals (all time), by the tracks' all-time bound (the
-tracks of a long period) or from whole months plus the cut days at each end (artists, albums)."""
+tracks of a long period), from whole months plus the cut days at each end (artists, albums) or
+from a year's rollup."""
 
 import random
 from collections import Counter
@@ -50,6 +51,9 @@ PERIODS = [
     (date(2023, 5, 1), date(2023, 8, 31)),  # whole months only
     (date(2023, 6, 3), date(2023, 6, 20)),  # inside one month
     (None, date(2023, 12, 15)),
+    (date(2023, 1, 1), date(2023, 12, 31)),  # a whole year: its year rollup
+    (date(2024, 1, 1), date(2024, 12, 31)),
+    (date(2024, 1, 1), date(2024, 11, 30)),  # a year with plays after the period: not the year's rollup
 ]
 
 
@@ -70,3 +74,14 @@ def test_a_short_period_is_counted_from_its_plays(history, field):
     assert stats.period_plays(since=since, until=until) <= stats.DIRECT_PLAYS
     assert stats.top_counts(field=field, since=since, until=until) == brute_force(list(history), field, since,
                                                                                   until, 10)
+
+
+def test_a_year_so_far_is_read_from_the_year_rollup_only_when_nothing_was_played_after_it(history):
+    last = Scrobble.objects.order_by("-played_at").values_list("local_date", flat=True).first()
+    assert stats._one_year(date(last.year, 1, 1), last) == last.year
+    assert stats._one_year(date(last.year, 1, 1), last - timedelta(days=1)) is None
+    assert stats._one_year(date(2023, 1, 2), date(2023, 12, 31)) is None
+    assert stats._one_year(date(2023, 1, 1), date(2024, 12, 31)) is None
+    for field in ("track_id", "artist_id", "album_id"):
+        assert stats.top_counts(field=field, since=date(last.year, 1, 1), until=last) == \
+            brute_force(list(history), field, date(last.year, 1, 1), last, 10)

@@ -11,7 +11,19 @@ from django.db.models import Count, Max, Min, Sum
 from catalog.models import Album, Artist, Track
 from catalog.services.artist_merge import artist_merge
 from tests.factories import make_album, make_artist, make_scrobble, make_track, utc
-from tracker.models import AlbumMonth, AlbumTotal, ArtistMonth, ArtistTotal, DayHour, MonthHour, Scrobble, TrackTotal
+from tracker.models import (
+    AlbumMonth,
+    AlbumTotal,
+    AlbumYear,
+    ArtistMonth,
+    ArtistTotal,
+    ArtistYear,
+    DayHour,
+    MonthHour,
+    Scrobble,
+    TrackTotal,
+    TrackYear,
+)
 from tracker.services.ingest import Play, scrobble_ingest
 from tracker.services.rollups import rollups_rebuild
 
@@ -27,6 +39,7 @@ def expected() -> dict:
     plays = list(Scrobble.objects.values_list("track_id", "artist_id", "album_id", "played_at", "local_date",
                                               "local_hour", "ms_played"))
     tracks, artists, albums, hours, artist_totals, album_totals, week = {}, {}, {}, {}, {}, {}, {}
+    years = {"artist_years": {}, "album_years": {}, "track_years": {}}
 
     def add(groups, key, ms):
         plays_, total, known = groups.get(key, (0, 0, 0))
@@ -42,6 +55,10 @@ def expected() -> dict:
             add(albums, (album_id, _month(day)), ms)
         add(hours, (day, hour), ms)
         add(week, (_month(day), day.weekday(), hour), ms)
+        add(years["artist_years"], (artist_id, day.year), ms)
+        add(years["track_years"], (track_id, day.year), ms)
+        if album_id:
+            add(years["album_years"], (album_id, day.year), ms)
     spans = {t: (a, al, first, last) for t, a, al, first, last in Scrobble.objects.values("track_id").annotate(
         first=Min("played_at"), last=Max("played_at"), a=Max("artist_id"), al=Max("album_id"))
         .values_list("track_id", "a", "al", "first", "last")}
@@ -55,7 +72,7 @@ def expected() -> dict:
         "tracks": {t: (*figures, *spans[t]) for t, figures in tracks.items()},
         "artist_totals": {a: (*figures, *artist_spans[a]) for a, figures in artist_totals.items()},
         "album_totals": {a: (*figures, *album_spans[a]) for a, figures in album_totals.items()},
-        "artists": artists, "albums": albums, "hours": hours, "week": week,
+        "artists": artists, "albums": albums, "hours": hours, "week": week, **years,
     }
 
 
@@ -73,6 +90,9 @@ def stored() -> dict:
         "hours": {(d, h): rest for d, h, *rest in DayHour.objects.values_list("local_date", "local_hour", *figures)},
         "week": {(m, w, h): rest for m, w, h, *rest in MonthHour.objects.values_list("month", "weekday", "local_hour",
                                                                                     *figures)},
+        **{name: {(k, y): rest for k, y, *rest in model.objects.values_list(key, "year", *figures)}
+           for name, model, key in (("artist_years", ArtistYear, "artist_id"), ("album_years", AlbumYear, "album_id"),
+                                    ("track_years", TrackYear, "track_id"))},
     }
 
 
@@ -104,6 +124,15 @@ def test_ingest_and_re_ingest_keep_them_exact():
     assert (again.added, again.already_present) == (20, 40)
     assert_exact()
     assert sum(DayHour.objects.values_list("plays", flat=True)) == Scrobble.objects.count() == 60
+
+
+def test_a_play_counts_in_the_local_year(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    plays = [Play(artist="Björk", title="Jóga", album="Homogenic", played_at=utc(2023, 12, 31, 22, 30)),
+             Play(artist="Björk", title="Jóga", album="Homogenic", played_at=utc(2023, 12, 31, 23, 30))]
+    scrobble_ingest(plays=plays, source="lastfm")
+    assert sorted(ArtistYear.objects.values_list("year", "plays")) == [(2023, 1), (2024, 1)]  # 00:30 in Berlin
+    assert_exact()
 
 
 def test_plays_written_through_the_orm_count_too():

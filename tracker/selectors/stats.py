@@ -15,7 +15,19 @@ from django.db.models import Count, F, Max, Min, QuerySet, Sum
 from django.utils import timezone
 
 from catalog.models import Album, Artist, Track
-from tracker.models import AlbumMonth, AlbumTotal, ArtistMonth, ArtistTotal, DayHour, MonthHour, Scrobble, TrackTotal
+from tracker.models import (
+    AlbumMonth,
+    AlbumTotal,
+    AlbumYear,
+    ArtistMonth,
+    ArtistTotal,
+    ArtistYear,
+    DayHour,
+    MonthHour,
+    Scrobble,
+    TrackTotal,
+    TrackYear,
+)
 
 PERIODS = OrderedDict([
     ("7d", ("Last 7 days", 7)),
@@ -97,11 +109,29 @@ def top_counts(*, field: str, since: date | None = None, until: date | None = No
     of the local days `since` to `until`, as (id, plays), most played first, then by id."""
     if since is None and until is None:
         return _all_time(field, limit)
+    if (year := _one_year(since, until)) is not None:
+        return _top_of_year(field, year, limit)
     if period_plays(since=since, until=until) <= DIRECT_PLAYS:
         return _counted(plays_between(since=since, until=until), field, limit)
     if field == "track_id":
         return _top_tracks_of_long_period(since, until, limit)
     return _top_by_months(field, since, until, limit)
+
+
+def _one_year(since: date | None, until: date | None) -> int | None:
+    """The year the period is, whole (a year, or this year so far: no plays after `until` in it)."""
+    if since is None or (since.month, since.day) != (1, 1) or until is None or until.year != since.year:
+        return None
+    year_end = date(since.year, 12, 31)
+    if until != year_end and DayHour.objects.filter(local_date__gt=until, local_date__lte=year_end).exists():
+        return None
+    return since.year
+
+
+def _top_of_year(field: str, year: int, limit: int) -> list[tuple[int, int]]:
+    """The first rows of the year rollup's (year, plays) index."""
+    model = {"track_id": TrackYear, "artist_id": ArtistYear, "album_id": AlbumYear}[field]
+    return list(model.objects.filter(year=year).order_by("-plays", field).values_list(field, "plays")[:limit])
 
 
 def _top(counts: dict[int, int], limit: int) -> list[tuple[int, int]]:
