@@ -8,7 +8,7 @@ the Django test client, in-process, as a logged-in user. Cold: the median of --r
 each after the shared page cache was cleared (as after a new play); warm: the median of --runs
 requests in a row. On SQLite, first with no statistics (a fresh database), then after the
 app's daily `database_optimize` (ANALYZE); PostgreSQL always has them. Aim: every figure ≤ 50 ms.
-Run: .venv/bin/python bench/pages.py [--data-dir DIR] [--scrobbles N] [--runs 10]
+Run: .venv/bin/python bench/pages.py [--data-dir DIR] [--scrobbles N] [--runs 10] [--only LABEL]
      [--database-url postgres://postgres@127.0.0.1:5432/journal_bench]  (used as it is)
 """
 
@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 50
+ANALYTICS = [("analytics", "/analytics/"), ("habits", "/analytics/habits/"), ("shelf & sound", "/analytics/shelf/")]
 
 
 def prepare(data_dir: Path, scrobbles: int, env: dict) -> None:
@@ -91,6 +92,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default="", help="Reuse this data folder (seeded when empty).")
     parser.add_argument("--scrobbles", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--only", default="", help="Measure only the pages whose label contains this.")
     parser.add_argument("--database-url", default="", help="Measure this PostgreSQL database instead of SQLite.")
     args = parser.parse_args()
 
@@ -118,6 +120,7 @@ def run(args) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
+    from django.utils import timezone
 
     from catalog.models import Album, Artist
     from tracker.models import Scrobble, TrackTotal
@@ -131,6 +134,7 @@ def run(args) -> None:
     top_artist = Artist.objects.get(pk=top_counts(field="artist_id", limit=1)[0][0])
     top_album = Album.objects.get(pk=top_counts(field="album_id", limit=1)[0][0])
     first_page = journal.journal_page(filters=journal.JournalFilters())
+    last_year = timezone.localdate().year - 1
 
     print(f"database: {connection.vendor}")
     print(f"scrobbles: {Scrobble.objects.count():,}; tracks played: {TrackTotal.objects.count():,}")
@@ -142,14 +146,15 @@ def run(args) -> None:
         ("journal ?artist=", f"/journal/?artist={top_artist.pk}"),
         ("timeline (today)", "/timeline/"),
         (f"timeline (busiest day {busy_day})", f"/timeline/?date={busy_day}"),
-        ("analytics 7d", "/analytics/?period=7d"),
-        ("analytics 30d", "/analytics/?period=30d"),
-        ("analytics 365d", "/analytics/?period=365d"),
-        ("analytics all", "/analytics/?period=all"),
+        *[(f"{view} {period}", f"{url}?period={period}") for view, url in ANALYTICS
+          for period in ("7d", "30d", "90d", "year", str(last_year), "all")],
+        (f"year in review {last_year}", f"/analytics/year/{last_year}/"),
         ("collection", "/collection/"),
         ("most played artist", f"/artists/{top_artist.pk}/"),
         ("most played album", f"/albums/{top_album.pk}/"),
     ]
+    if args.only:
+        pages = [(label, url) for label, url in pages if args.only in label]
     states = ["none", "analyzed"] if connection.vendor == "sqlite" else ["analyzed"]
     over = []
     for state in states:
