@@ -31,7 +31,8 @@ def test_it_reads_every_kind_of_period(query, start, end, label):
     assert period(found.query)[0] == found  # the period's own URL asks for it again
 
 
-@pytest.mark.parametrize("query", ["period=decade", "period=0000", "period=0001", "period=0001-01", "period=9999", "period=2024-13", "period=%00",
+@pytest.mark.parametrize("query", ["period=decade", "period=0000", "period=0001", "period=0001-01", "period=9999",
+                                   "period=2024-13", "period=%00",
                                    "period=custom&from=2024-01-01", "period=custom&from=x&to=y",
                                    "period=custom&from=0001-01-01&to=2024-01-01", "period=" + "9" * 5000])
 def test_what_cannot_be_read_gives_the_default_period_and_says_why(query):

@@ -1,5 +1,6 @@
 """The rollups (tracker.models: TrackTotal, ArtistTotal, AlbumTotal, ArtistMonth, AlbumMonth,
-DayHour, MonthHour, ArtistYear, AlbumYear, TrackYear), kept exact in the database's own transaction, whatever writes the plays.
+DayHour, MonthHour, ArtistYear, AlbumYear, TrackYear), kept exact in the database's own
+transaction, whatever writes the plays.
 
 Two ways keep them, both in the transaction that writes the plays:
 
