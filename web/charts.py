@@ -145,3 +145,95 @@ def year_heatmap(*, counts: dict[date, int], start: date, end: date, version: st
             spaced[-1] = month
     return {"weeks": columns, "months": spaced, "total": sum(counts.values()), "start": start, "end": end,
             "version": version}
+
+
+# --- analytics overview ---------------------------------------------------------------------
+def over_time_bars(buckets, *, step: str) -> list[dict]:
+    """Bars from plays per day, week or month (`Bucket`s: start, end, plays), with spaced ticks;
+    a day's bar links to its timeline."""
+    count = len(buckets)
+    timeline = reverse("timeline")
+    bars = []
+    every = max(1, math.ceil(count / 12))  # at most about twelve ticks under the bars
+    for index, bucket in enumerate(buckets):
+        if step == "month":
+            label, tick = bucket.start.strftime("%b %Y"), _month_tick(bucket.start, count)
+        elif step == "week":
+            label = f"Week of {bucket.start.day} {bucket.start:%b %Y}"
+            tick = bucket.start.strftime("%-d %b") if index % every == 0 else ""
+        else:
+            label = f"{bucket.start:%a} {bucket.start.day} {bucket.start:%b %Y}"
+            tick = bucket.start.strftime("%-d %b") if index % every == 0 else ""
+        bar = {"label": label, "value": bucket.plays, "tick": tick,
+               "title": f"{label}: {bucket.plays} play{'' if bucket.plays == 1 else 's'}"}
+        if step == "day":
+            bar["href"] = f"{timeline}?date={bucket.start.isoformat()}"
+        bars.append(bar)
+    return bars
+
+
+WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def week_hour_heatmap(grid: list[list[int]], *, cell: int = 10, gap: int = 1) -> dict:
+    """Cells of a 7 x 24 heatmap (weekdays down, local hours across) in an SVG box with room for
+    labels on the left (28 units) and on top (12): each cell has x, y, level 0-4 and a title."""
+    played = sorted(n for row in grid for n in row if n)
+    thresholds = [played[len(played) * q // 4] for q in (1, 2, 3)] if played else []
+    left, top, pitch = 28, 12, cell + gap
+    cells = []
+    for weekday, row in enumerate(grid):
+        for hour, plays in enumerate(row):
+            cells.append({
+                "x": left + hour * pitch, "y": top + weekday * pitch,
+                "level": 0 if not plays else 1 + sum(plays > t for t in thresholds),
+                "title": f"{WEEKDAY_SHORT[weekday]} {hour:02d}:00–{hour:02d}:59: "
+                         f"{plays} play{'' if plays == 1 else 's'}",
+            })
+    return {
+        "cells": cells, "cell": cell,
+        "width": left + 24 * pitch, "height": top + 7 * pitch,
+        "days": [{"text": WEEKDAY_SHORT[d], "y": top + d * pitch + cell / 2} for d in range(7)],
+        "hours": [{"text": f"{h:02d}", "x": left + h * pitch + cell / 2} for h in range(0, 24, 3)],
+    }
+
+
+def calendar_start(day: date) -> date:
+    """The Monday on or before `day`: where a year heatmap's first column starts."""
+    return day - timedelta(days=day.weekday())
+
+
+# --- bump chart -----------------------------------------------------------------------------
+def bump_geometry(*, ticks: list[str], titles: list[str], lines: list[dict], ranks: int = 10) -> dict:
+    """A bump chart: one line per entry of `lines` (`{"name", "ranks": [rank or None per column],
+    "values": [plays per column]}`), rank 1 on top, a column per tick; a missing rank breaks
+    the line. `titles` names each column in the hover text. In a box of `width` x `height` units."""
+    columns = len(ticks)
+    step, row, left, top = (36 if columns <= 12 else 24), 22, 26, 14
+    width = left + max(columns - 1, 1) * step + 20
+    height = top + (ranks - 1) * row + 34
+    drawn = []
+    for index, line in enumerate(lines):
+        segments, current, points = [], [], []
+        for column, rank in enumerate(line["ranks"]):
+            if rank is None or rank > ranks:
+                if current:
+                    segments.append(current)
+                current = []
+                continue
+            x, y = left + column * step, top + (rank - 1) * row
+            current.append(f"{x},{y}")
+            value = line.get("values", [None] * columns)[column]
+            plays = "" if value is None else f", {value} play{'' if value == 1 else 's'}"
+            points.append({"x": x, "y": y, "rank": rank,
+                           "title": f"{line['name']}: #{rank} in {titles[column]}{plays}"})
+        if current:
+            segments.append(current)
+        drawn.append({"name": line["name"], "series": index % 10, "segments": [" ".join(s) for s in segments],
+                      "points": points})
+    # Axis text: every column while they fit, else about eight along the axis.
+    every = max(1, math.ceil(columns / 8))
+    axis = [{"x": left + column * step, "text": text} for column, text in enumerate(ticks) if column % every == 0]
+    return {"width": width, "height": height, "lines": drawn, "axis": axis, "axis_y": height - 8,
+            "rank_marks": [{"rank": r, "y": top + (r - 1) * row} for r in range(1, ranks + 1)],
+            "label_x": left - 8, "px_width": width * 2}

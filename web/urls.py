@@ -9,6 +9,8 @@ from django.views.generic import RedirectView
 from web.views import (
     album,
     analytics,
+    analytics_habits,
+    analytics_shelf,
     analytics_year,
     art,
     artist,
@@ -31,6 +33,8 @@ urlpatterns = [
     path("journal/", journal.journal, name="journal"),
     path("timeline/", timeline.timeline, name="timeline"),
     path("analytics/", analytics.analytics, name="analytics"),
+    path("analytics/habits/", analytics_habits.analytics_habits, name="analytics_habits"),
+    path("analytics/shelf/", analytics_shelf.analytics_shelf, name="analytics_shelf"),
     path("analytics/year/", analytics_year.analytics_year_latest, name="analytics_year_latest"),
     path("analytics/year/<int:year>/", analytics_year.analytics_year, name="analytics_year"),
     path("collection/", collection.collection, name="collection"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 from tests.factories import make_album, make_artist, make_listening_history, make_scrobble, make_track, utc
 from tracker.models import Scrobble
 from tracker.selectors import analytics, dashboard, journal, stats, timeline
+from tracker.selectors.periods import period_from_query
 from web import charts
 
 pytestmark = pytest.mark.django_db
@@ -79,17 +80,21 @@ def test_it_counts_plays_per_hour_for_all_24_hours():
     assert len(bars) == 24 and sum(b["value"] for b in bars) == 6
 
 
-def test_it_falls_back_to_the_default_period():
-    assert analytics.parse_period("forever") == stats.DEFAULT_PERIOD
-    assert analytics.parse_period("7d") == "7d"
+def overview_plays(key: str) -> int:
+    return analytics.analytics_overview(period=period_from_query({"period": key})[0]).totals.current.plays
+
+
+def test_it_falls_back_to_ranking_by_plays():
+    assert analytics.parse_by("forever") == "plays"
+    assert analytics.parse_by("time") == "time"
 
 
 def test_it_sees_new_plays_despite_the_analytics_cache():
     make_listening_history(plays_per_day=2, days=1)
-    assert analytics.analytics_overview(period="7d")["total"] == 2
+    assert overview_plays("7d") == 2
     make_scrobble(make_track("Only You", make_album("Portishead", make_artist("Portishead (live)"))),
                   timezone.now() - timedelta(minutes=90))
-    assert analytics.analytics_overview(period="7d")["total"] == 3
+    assert overview_plays("7d") == 3
 
 
 def test_it_builds_a_year_heatmap_that_links_every_day():
@@ -147,14 +152,14 @@ def test_pages_settle_on_a_version_while_a_bulk_ingest_stores_batch_after_batch(
         scrobble_ingest(plays=plays, source=Scrobble.Source.SPOTIFY, batch_size=2)  # full batches: bulk
 
     bulk(1)
-    settled = analytics.analytics_overview(period="7d")["total"]
+    settled = overview_plays("7d")
     assert settled == 4
     bulk(10)
-    assert analytics.analytics_overview(period="7d")["total"] == settled  # still importing: settled
+    assert overview_plays("7d") == settled  # still importing: settled
     caches["default"].set(BULK_INGEST_KEY, time.time() - 1, 3600)  # the import is over
-    assert analytics.analytics_overview(period="7d")["total"] == 8
+    assert overview_plays("7d") == 8
     make_scrobble(make_track("Dayvan Cowboy"), timezone.now() - timedelta(minutes=5))
-    assert analytics.analytics_overview(period="7d")["total"] == 9  # a single play shows at once
+    assert overview_plays("7d") == 9  # a single play shows at once
 
 
 @pytest.mark.parametrize("statistics", ["full", "sampled"])

@@ -36,7 +36,8 @@ def test_no_page_walks_every_play(owner_client, statistics):
     artist, album = plays[0].artist_id, plays[0].album_id
     day = plays[0].local_date.isoformat()
     pages = ["/", "/journal/", "/timeline/", f"/timeline/?date={day}", f"/artists/{artist}/", f"/albums/{album}/",
-             "/collection/", *(f"/analytics/?period={p}" for p in ("7d", "30d", "365d", "all"))]
+             "/collection/", *(f"/analytics/?period={p}" for p in ("7d", "30d", "90d", "year", "all")),
+             "/analytics/?period=all&by=time"]
     for url in pages:
         caches["pages"].clear()
         with CaptureQueriesContext(connection) as captured:

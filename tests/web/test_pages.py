@@ -190,11 +190,12 @@ class TestWithData:
     def test_it_shows_top_charts_on_analytics(self, owner_client, history):
         response = owner_client.get(reverse("analytics"), {"period": "7d"})
         html = response.content.decode()
-        assert response.context["total"] == 15
-        assert [r.obj.name for r in response.context["top_artists"]][:2] in (
+        overview = response.context["overview"]
+        assert overview.totals.current.plays == 15
+        assert [r.obj.name for r in overview.tops["artists"].rows][:2] in (
             ["Portishead", "Massive Attack"], ["Massive Attack", "Portishead"])
-        assert "Listening clock" in html and "Plays per month" in html
-        assert sum(bar["value"] for bar in response.context["months"]) == 15
+        assert "Listening clock" in html and "Plays per day" in html
+        assert sum(bar["value"] for bar in response.context["over_time_bars"]) == 15
 
     def test_it_shows_owned_albums_in_the_collection(self, owner_client, history):
         response = owner_client.get(reverse("collection"))
