@@ -21,15 +21,29 @@ pytestmark = [pytest.mark.django_db,
 WHOLE_WALK = re.compile(r"\bSCAN tracker_scrobble\b(?! USING (COVERING )?INDEX scrobble_newest)")
 
 
+EXISTS = re.compile(r'SELECT 1 AS "a" FROM "tracker_scrobble" LIMIT 1$')  # "is there any play?"
+
+
 def _statistics(state: str) -> None:
     with connection.cursor() as cursor:
         if state == "full":
             cursor.execute("ANALYZE")
         elif state == "sampled":
             database_optimize()
+        elif state == "skewed":
+            # What sampled statistics (analysis_limit) left at a million plays: each index's row count
+            # a different guess, the played_at index's the largest. The newest 20 plays were then
+            # planned as a sort of every play along the source index (0.9 s), the newest 51 not.
+            database_optimize()
+            cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'tracker_scrobble'")
+            cursor.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('tracker_scrobble', %s, %s)", [
+                ("scrobble_newest", "2985008 1 1"), ("scrobble_source_time", "538056 1001 1"),
+                ("scrobble_album_time", "1271900 1001 1"), ("scrobble_artist_time", "1088256 1001 1"),
+                ("sqlite_autoindex_tracker_scrobble_1", "1240758 112 1")])
+            cursor.execute("ANALYZE sqlite_schema")  # makes SQLite reload the statistics
 
 
-@pytest.mark.parametrize("statistics", ["none", "full", "sampled"])
+@pytest.mark.parametrize("statistics", ["none", "full", "sampled", "skewed"])
 def test_no_page_walks_every_play(owner_client, statistics):
     plays = make_listening_history(plays_per_day=30, days=60)
     _statistics(statistics)
@@ -37,13 +51,15 @@ def test_no_page_walks_every_play(owner_client, statistics):
     day = plays[0].local_date.isoformat()
     pages = ["/", "/journal/", "/timeline/", f"/timeline/?date={day}", f"/artists/{artist}/", f"/albums/{album}/",
              "/collection/", *(f"/analytics/?period={p}" for p in ("7d", "30d", "90d", "year", "all")),
-             "/analytics/?period=all&by=time"]
+             "/analytics/?period=all&by=time", "/api/v1/history/tracks?limit=20", "/api/v1/history/tracks?limit=1"]
     for url in pages:
         caches["pages"].clear()
         with CaptureQueriesContext(connection) as captured:
             assert owner_client.get(url).status_code == 200, url
         for query in captured.captured_queries:
             if "tracker_scrobble" not in query["sql"] or not query["sql"].lstrip().upper().startswith("SELECT"):
+                continue
+            if EXISTS.match(query["sql"]):  # stops at the first row it finds, whichever index it takes
                 continue
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN QUERY PLAN {query['sql']}")

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from catalog.models import Artist, Track
 from tracker.models import Scrobble, TrackerState
-from tracker.selectors.journal import PLAY_NAMES
+from tracker.selectors.journal import PLAY_NAMES, newest_first
 from tracker.selectors.stats import Ranked, plays_between, plays_per_day, ranked, top_counts
 
 # The poller refreshes now-playing every couple of minutes; older than this means stopped
@@ -49,7 +49,7 @@ def day_totals(*, day: date) -> DayTotals:
 
 def recent_plays(*, limit: int = 20) -> list[Scrobble]:
     """The newest plays, then their names (see journal.PLAY_NAMES: a join flips the plan at scale)."""
-    return list(Scrobble.objects.prefetch_related(*PLAY_NAMES).order_by("-played_at", "-id")[:limit])
+    return list(newest_first(Scrobble.objects.prefetch_related(*PLAY_NAMES))[:limit])
 
 
 def week_days(*, today: date | None = None) -> list[dict]:

@@ -220,7 +220,19 @@ def _older_than(qs: QuerySet, position: tuple[datetime, int]) -> QuerySet:
 
 
 def _with_position(qs: QuerySet, position: tuple[datetime, int] | None) -> QuerySet:
-    return _older_than(qs, position) if position else qs
+    return _older_than(qs, position) if position else newest_first(qs)
+
+
+# Earlier than every play a datetime can hold: the range it starts is all of them.
+ALL_PLAYS_FROM = datetime(1, 1, 1, tzinfo=dt_timezone.utc)
+
+
+def newest_first(qs: QuerySet) -> QuerySet:
+    """`qs` newest play first, as a range of played_at that holds every play: only the played_at
+    index can serve a range of it, so a page of the newest plays walks that index whatever the
+    statistics say. Without it, SQLite's sampled statistics (each index's size a different
+    guess) had the newest 20 of a million plays planned as a sort of all of them (0.9 s)."""
+    return qs.filter(played_at__gte=ALL_PLAYS_FROM).order_by("-played_at", "-id")
 
 
 def journal_page(*, filters: JournalFilters, cursor: str = "", until: str = "",
