@@ -86,6 +86,13 @@ def test_it_compares_plays_and_minutes_with_the_previous_period(history):
     assert analytics.analytics_overview(period=period(period="all")).totals.previous is None
 
 
+def test_the_unknown_length_is_the_mean_over_the_most_played_such_tracks(history, monkeypatch):
+    monkeypatch.setattr(analytics, "UNKNOWN_SAMPLE", 1)  # Roads: 4 plays without a length, at 300 s
+    assert analytics.unknown_play_ms() == 300_000
+    all_time = analytics.analytics_overview(period=period(period="all")).totals.current
+    assert (all_time.plays, all_time.estimated_ms) == (8, 6 * 300_000)  # from the artists' totals
+
+
 def test_it_counts_plays_per_day_week_and_month(history):
     days = analytics.plays_over_time(period=period(period="2024-03"))
     assert days.step == "day" and len(days.buckets) == 31

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django import template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from web import charts
 from web.art import name_version
@@ -70,7 +71,23 @@ def percent_of(value, maximum) -> float:
 def bar_chart(bars, label: str = "", height: int = 120, css_class: str = ""):
     """An SVG bar chart from a list of dicts with `label`, `value` and optional `href`,
     `title` and `tick` (the axis text under that bar)."""
-    return {**charts.bar_geometry(bars), "label": label, "height": height, "css_class": css_class}
+    geometry = charts.bar_geometry(bars)
+    drawn = geometry["bars"]
+    return {**geometry, "bars_svg": format_html_join("", "{}", ((_bar_svg(bar),) for bar in drawn)),
+            "ticks_html": format_html_join("", "<span>{}</span>", ((bar.get("tick") or "",) for bar in drawn)),
+            "label": label, "height": height, "css_class": css_class}
+
+
+def _bar_svg(bar: dict) -> str:
+    """One bar, with its hover title, built here, not in the template: 180 months of bars through
+    the template engine cost ~30 ms a page."""
+    title = bar.get("title") or bar["label"]
+    rects = format_html(
+        '<rect class="chart-hit" x="{}" y="0" width="10" height="100"><title>{}: {}</title></rect>'
+        '<rect class="chart-bar{}" x="{}" y="{}" width="8" height="{}" rx="1"><title>{}: {}</title></rect>',
+        bar["x"] - 1, title, bar["value"], " is-current" if bar.get("current") else "", bar["x"], bar["y"],
+        bar["h"], title, bar["value"])
+    return format_html('<a href="{}">{}</a>', bar["href"], rects) if bar.get("href") else rects
 
 
 @register.filter
@@ -97,3 +114,11 @@ def source_marker(facts, name: str):
     """A small "source" marker for an enriched value: where it came from, when, how sure; the
     other sources' values when they disagree. `facts` is enrichment.selectors.facts_by_field()."""
     return {"field": (facts or {}).get(name)}
+
+
+@register.simple_tag
+def table_body(table):
+    """A Table's rows as `<tr><td>…</td></tr>`, escaped, in one pass: a heatmap's 168 cells and a
+    history's 180 months through the template engine cost ~20 ms a page (tables sit behind every chart)."""
+    return format_html_join("", "<tr>{}</tr>", (
+        (format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in table.rows))
