@@ -29,7 +29,7 @@ AVERAGE_PLAY_MS = 210_000  # 3.5 min: a play whose length and whose track's leng
 # outside them would need more listening time than 200 more-played rows, which a top of ten
 # practically never meets, and it keeps each ranking to a few queries on the rollups.
 TIME_CANDIDATES = 200
-UNKNOWN_SAMPLE = 2000
+UNKNOWN_SAMPLE = 500
 TOP_LIMIT = 10
 BY = ("plays", "time")
 KINDS = {"artists": ("artist_id", Artist), "albums": ("album_id", Album), "tracks": ("track_id", Track)}
