@@ -43,3 +43,14 @@ def test_the_apps_load_without_the_api_framework(tmp_path):
     output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True,
                             text=True).stdout
     assert output.splitlines()[-1].split() == ["loaded:"]
+
+
+def test_the_web_server_starts_with_the_loaded_app_out_of_the_collectors_sight(tmp_path):
+    """A full garbage collection walked every object of the loaded app in the middle of a request."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "JOURNAL_DATA_DIR": str(tmp_path),
+           "REDIS_URL": ""}
+    code = ("import gc, sys; import config.wsgi; "
+            "print('frozen:', gc.get_freeze_count(), 'views' if 'web.views.analytics' in sys.modules else '')")
+    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True,
+                            text=True).stdout.splitlines()[-1].split()
+    assert output[0] == "frozen:" and int(output[1]) > 50_000 and output[2:] == ["views"]
