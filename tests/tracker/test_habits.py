@@ -239,6 +239,13 @@ def test_it_lists_this_day_in_earlier_years_with_its_top_tracks(catalog):
     assert habits.on_this_day(today=date(2026, 3, 17)) == []
 
 
+def test_on_this_day_of_a_leap_day_finds_the_leap_years(catalog):
+    _artists, t = catalog
+    _play_days(t["a1"], date(2020, 2, 29), date(2024, 2, 29), date(2025, 2, 28))
+    assert [d["day"] for d in habits.on_this_day(today=date(2028, 2, 29))] == [date(2024, 2, 29), date(2020, 2, 29)]
+    assert [d["day"] for d in habits.on_this_day(today=date(2026, 2, 28))] == [date(2025, 2, 28)]
+
+
 def test_it_keeps_fractions_of_a_second_in_the_gap(catalog):
     _artists, t = catalog
     make_scrobble(t["a1"], utc(2025, 4, 1, 10, 0, 0, 250_000))
