@@ -3,9 +3,10 @@ same periods (`period`, and `from`/`to` for a custom one; see tracker.selectors.
 
 from datetime import date, datetime
 
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from tracker.selectors import analytics, habits
 from tracker.selectors.periods import Period, PeriodError, period_parse
 from tracker.selectors.year_review import year_in_range, year_review
 
@@ -39,6 +40,11 @@ def period_of(query: PeriodQuery) -> Period:
 
 def period_out(period: Period) -> dict:
     return {"key": period.key, "label": period.label, "start": period.start, "end": period.end}
+
+
+class NamedOut(Schema):
+    id: int
+    name: str
 
 
 class RankedOut(Schema):
@@ -113,4 +119,211 @@ def analytics_year(request, year: int):
         "bought": [{"album_id": b.album.pk, "title": b.album.title, "artist": b.album.artist.name if b.album.artist
                     else "", "added_at": b.added_at, "plays_in_year": b.plays_in_year,
                     "first_heard_at": b.first_heard_at} for b in review.bought],
+    }
+
+
+# --- the overview's views -------------------------------------------------------------------------
+class TopItemOut(Schema):
+    rank: int
+    id: int
+    name: str
+    artist: str | None = Field(None, description="albums and tracks: the first credited artist")
+    plays: int
+    minutes: int = Field(description="time listened, the estimated part included")
+    estimated_minutes: int
+
+
+class TopOut(Schema):
+    period: PeriodOut
+    kind: str
+    by: str
+    estimated_percent: int = Field(description="% of the listed time that is estimated (no ms_played known)")
+    items: list[TopItemOut]
+
+
+class TopQuery(PeriodQuery):
+    kind: str = Field("artists", description="artists, albums or tracks")
+    by: str = Field("plays", description="plays or time")
+    limit: int = Field(analytics.TOP_LIMIT, description="1 to 100")
+
+
+@router.get("/top", response={200: TopOut, 400: ErrorOut},
+            summary="Top artists, albums or tracks of a period, by plays or by time listened")
+def analytics_top(request, query: Query[TopQuery]):
+    period = period_of(query)
+    if query.kind not in analytics.KINDS:
+        raise HttpError(400, f"kind must be one of {', '.join(analytics.KINDS)}, not {query.kind[:40]!r}")
+    if query.by not in analytics.BY:
+        raise HttpError(400, f"by must be plays or time, not {query.by[:40]!r}")
+    if not 1 <= query.limit <= 100:
+        raise HttpError(400, "limit must be between 1 and 100")
+    top = analytics.top_of(kind=query.kind, period=period, by=query.by, limit=query.limit)
+    items = []
+    for rank, row in enumerate(top.rows, start=1):
+        artists = query.kind == "artists"
+        artist = None if artists else (row.obj.artist.name if row.obj.artist else "")
+        items.append({"rank": rank, "id": row.obj.pk, "name": row.obj.name if artists else row.obj.title,
+                      "artist": artist, "plays": row.plays, "minutes": round(row.ms / 60_000),
+                      "estimated_minutes": round(row.estimated_ms / 60_000)})
+    return {"period": period_out(period), "kind": query.kind, "by": query.by,
+            "estimated_percent": top.estimated_percent, "items": items}
+
+
+class TotalsOut(Schema):
+    plays: int
+    minutes: int
+    estimated_percent: int
+
+
+class BucketOut(Schema):
+    start: date
+    end: date
+    plays: int
+
+
+class OverTimeOut(Schema):
+    period: PeriodOut
+    step: str = Field(description="day, week or month")
+    totals: TotalsOut
+    previous_period: PeriodOut | None
+    previous: TotalsOut | None
+    plays_change: float | None = Field(description="% against the previous period")
+    minutes_change: float | None
+    buckets: list[BucketOut]
+
+
+def _totals_out(totals) -> dict:
+    return {"plays": totals.plays, "minutes": totals.minutes, "estimated_percent": totals.estimated_percent}
+
+
+@router.get("/over-time", response={200: OverTimeOut, 400: ErrorOut},
+            summary="Plays per day, week or month of a period, and its totals against the previous period")
+def analytics_over_time(request, query: Query[PeriodQuery]):
+    period = period_of(query)
+    comparison = analytics.compare(period=period, unknown_ms=analytics.unknown_play_ms())
+    over_time = analytics.plays_over_time(period=period)
+    return {
+        "period": period_out(period), "step": over_time.step, "totals": _totals_out(comparison.current),
+        "previous_period": period_out(comparison.previous_period) if comparison.previous_period else None,
+        "previous": _totals_out(comparison.previous) if comparison.previous else None,
+        "plays_change": comparison.plays_change, "minutes_change": comparison.minutes_change,
+        "buckets": [{"start": b.start, "end": b.end, "plays": b.plays} for b in over_time.buckets],
+    }
+
+
+class HeatmapOut(Schema):
+    period: PeriodOut
+    weekdays: list[str]
+    grid: list[list[int]] = Field(description="7 weekdays (Monday first) x 24 local hours of plays")
+    hours: list[int] = Field(description="plays per local hour, the listening clock")
+
+
+@router.get("/heatmap", response={200: HeatmapOut, 400: ErrorOut},
+            summary="Plays per weekday and local hour of a period")
+def analytics_heatmap(request, query: Query[PeriodQuery]):
+    period = period_of(query)
+    week = analytics.week_hours_of(period=period)
+    return {"period": period_out(period), "weekdays": list(analytics.WEEKDAYS), "grid": week.grid,
+            "hours": week.hours}
+
+
+# --- habits -----------------------------------------------------------------------------------------
+class DiscoveredOut(Schema):
+    artist: NamedOut
+    first_played_at: datetime
+    first_track: NamedOut | None
+
+
+class DiscoveriesOut(Schema):
+    period: PeriodOut
+    per_month: list[MonthOut]
+    items: list[DiscoveredOut] = Field(description="newest first, at most 50")
+
+
+@router.get("/discoveries", response={200: DiscoveriesOut, 400: ErrorOut},
+            summary="Artists first heard in a period, per month and newest first with their first track")
+def analytics_discoveries(request, query: Query[PeriodQuery]):
+    period = period_of(query)
+    return {
+        "period": period_out(period),
+        "per_month": [{"month": m["month"], "plays": m["value"]} for m in habits.discoveries_per_month(period=period)],
+        "items": [{"artist": {"id": d.artist.pk, "name": d.artist.name}, "first_played_at": d.first_played_at,
+                   "first_track": {"id": d.track.pk, "name": d.track.title} if d.track else None}
+                  for d in habits.discovery_list(period=period)],
+    }
+
+
+class StreakOut(Schema):
+    start: date
+    end: date
+    days: int
+
+
+class ArtistRunOut(Schema):
+    artist: NamedOut
+    plays: int
+    first_played_at: datetime
+    last_played_at: datetime
+
+
+class StreaksOut(Schema):
+    period: PeriodOut
+    listening_days: int
+    longest: StreakOut | None
+    current: StreakOut | None = Field(description="ending today or yesterday, whatever the period")
+    longest_artist_run: ArtistRunOut | None
+
+
+def _streak_out(streak) -> dict | None:
+    return {"start": streak.start, "end": streak.end, "days": streak.days} if streak else None
+
+
+@router.get("/streaks", response={200: StreaksOut, 400: ErrorOut},
+            summary="The longest run of listening days, the current one, and the longest run of one artist")
+def analytics_streaks(request, query: Query[PeriodQuery]):
+    period = period_of(query)
+    days = habits.listening_days(period=period)
+    run = habits.play_habits(period=period, listening_days=len(days)).run
+    return {
+        "period": period_out(period), "listening_days": len(days), "longest": _streak_out(habits.longest_streak(days)),
+        "current": _streak_out(habits.current_streak()),
+        "longest_artist_run": {"artist": {"id": run.artist.pk, "name": run.artist.name}, "plays": run.plays,
+                               "first_played_at": run.first.played_at, "last_played_at": run.last.played_at}
+        if run else None,
+    }
+
+
+class SessionOut(Schema):
+    start: datetime
+    end: datetime
+    plays: int
+    minutes: int
+
+
+class SessionBucketOut(Schema):
+    label: str
+    sessions: int
+
+
+class SessionsOut(Schema):
+    period: PeriodOut
+    sessions: int
+    per_listening_day: float
+    average_minutes: int
+    longest: SessionOut | None
+    by_length: list[SessionBucketOut]
+
+
+@router.get("/sessions", response={200: SessionsOut, 400: ErrorOut},
+            summary="Listening sessions of a period (a gap over 30 min between two plays' starts ends one)")
+def analytics_sessions(request, query: Query[PeriodQuery]):
+    period = period_of(query)
+    found = habits.play_habits(period=period, listening_days=len(habits.listening_days(period=period)))
+    longest = found.longest
+    return {
+        "period": period_out(period), "sessions": found.sessions, "per_listening_day": found.per_day,
+        "average_minutes": round(found.average.total_seconds() / 60),
+        "longest": {"start": longest.start, "end": longest.end, "plays": longest.plays,
+                    "minutes": round(longest.length.total_seconds() / 60)} if longest else None,
+        "by_length": [{"label": b["label"], "sessions": b["value"]} for b in found.buckets],
     }
