@@ -22,3 +22,21 @@ def test_the_analytics_overview_fits_a_phone_and_dark_mode(browser, live_server,
     assert overflow <= 0, f"/analytics/?{query} scrolls sideways by {overflow}px on a phone"
     shoot(phone, f"40-phone-dark-analytics-{query.replace('=', '-').replace('&', '-')}")
     assert not watcher.problems, watcher.problems
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_analytics_view_and_a_year_in_review_fit_light_dark_and_a_phone(browser, live_server, library,  # noqa: F811
+                                                                               scheme, width):
+    page, watcher = new_page(browser, live_server, viewport={"width": width, "height": 900}, color_scheme=scheme)
+    log_in(page, live_server)
+    for name, path, heading in (("habits", "/analytics/habits/?period=all", "Listening habits"),
+                                ("shelf", "/analytics/shelf/?period=all", "Shelf & sound"),
+                                ("year", "/analytics/year/", "in review")):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        assert heading in page.locator("h1").inner_text(), path
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width} px"
+        shoot(page, f"41-{name}-{scheme}-{width}")
+    assert not watcher.problems, watcher.problems
