@@ -221,3 +221,35 @@ def test_it_reads_a_fixed_number_of_queries_whatever_the_library(library):
         view = shelf.shelf_view(period=period(**PERIOD))
     assert view.plays == 14 + 24
     assert len(large.captured_queries) == len(small.captured_queries) <= 16
+
+
+def test_past_the_most_played_albums_tags_labels_and_eras_count_only_those(library, monkeypatch):
+    """With more albums than ALBUMS, the attributions count the ALBUMS most played (here Pink Moon 4
+    and Dummy 3 of PERIOD's 13 album plays); the shares are of the plays counted (7, and the play
+    without an album), while the period's figures and the collection's stay exact."""
+    monkeypatch.setattr(shelf, "ALBUMS", 2)
+    view = shelf.shelf_view(period=period(**PERIOD))
+    assert (view.plays, view.album_plays) == (14, 13)
+    assert (view.counted_albums, view.counted_plays, view.counted_share, view.uncounted_plays) == (2, 7, 53.8, 6)
+    assert bars(view.tags) == [("Folk", 4, 50.0), ("Downtempo", 3, 37.5), ("Trip Hop", 3, 37.5)]
+    assert view.untagged_plays == 1
+    assert bars(view.labels) == [("Island", 4, 50.0), ("Go! Beat", 3, 37.5)]
+    assert texts(view.tables["eras"]) == [["1970s", "4", "57.1"], ["1990s", "3", "42.9"]]
+    assert (view.owned.owned_plays, view.owned.share, view.owned.played_in_period) == (7, 50.0, 2)
+    assert [row[0] for row in texts(view.tables["buy"])] == ["Pink Moon"]  # among the two counted
+
+
+def test_all_time_past_the_most_played_albums_stacks_their_years(library, monkeypatch):
+    monkeypatch.setattr(shelf, "ALBUMS", 2)
+    view = shelf.shelf_view(period=period(period="all"))
+    assert (view.plays, view.counted_albums, view.counted_plays) == (18, 2, 10)  # Dummy 6, Pink Moon 4
+    assert view.year_tags == ["Downtempo", "Trip Hop", "Folk"]
+    assert [(stack.year, stack.plays, [(s.name, s.plays) for s in stack.segments]) for stack in view.years] == [
+        (2023, 2, [("Downtempo", 1), ("Trip Hop", 1)]),
+        (2024, 14, [("Downtempo", 5), ("Trip Hop", 5), ("Folk", 4)]),
+    ]
+
+
+def test_every_album_counted_is_said_so(library):
+    view = shelf.shelf_view(period=period(period="all"))
+    assert (view.counted_albums, view.counted_plays, view.uncounted_plays) == (None, 17, 0)

@@ -182,3 +182,14 @@ def test_it_reads_a_fixed_number_of_queries(owner_client, library):
         response = owner_client.get(URL, PERIOD)
     assert "Album 9" in response.content.decode()
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_it_says_when_only_the_most_played_albums_are_counted(owner_client, library, monkeypatch):
+    from tracker.selectors import shelf
+
+    assert 'id="shelf-counted"' not in owner_client.get(URL, PERIOD).content.decode()
+    monkeypatch.setattr(shelf, "ALBUMS", 1)  # Dummy (2 plays, ties with Pink Moon: the lower id) of 5
+    html = owner_client.get(URL, PERIOD).content.decode()
+    assert ("count the 1 most played albums of this period, 40.0 % of its album plays: the 3 plays of the "
+            "other albums are left out") in html
+    assert "<title>Trip Hop: 2 plays, 100.0 %</title>" in html  # of the 2 plays counted
