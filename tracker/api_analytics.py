@@ -6,7 +6,7 @@ from datetime import date, datetime
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from tracker.selectors import analytics, habits
+from tracker.selectors import analytics, habits, shelf
 from tracker.selectors.periods import Period, PeriodError, period_parse
 from tracker.selectors.year_review import year_in_range, year_review
 
@@ -326,4 +326,100 @@ def analytics_sessions(request, query: Query[PeriodQuery]):
         "longest": {"start": longest.start, "end": longest.end, "plays": longest.plays,
                     "minutes": round(longest.length.total_seconds() / 60)} if longest else None,
         "by_length": [{"label": b["label"], "sessions": b["value"]} for b in found.buckets],
+    }
+
+
+# --- shelf & sound ------------------------------------------------------------------------------------
+class ShareOut(Schema):
+    name: str
+    plays: int
+    share: float = Field(description="% of the plays counted")
+
+
+class SoundOut(Schema):
+    period: PeriodOut
+    plays: int
+    without: int = Field(description="plays with no tag (or no label), plays without an album included")
+    counted_share: float = Field(description="% of the period's album plays counted: its 500 most played albums")
+    items: list[ShareOut]
+
+
+def _sound(period: Period, kind: str) -> dict:
+    view = shelf.shelf_view(period=period)
+    bars, without = (view.tags, view.untagged_plays) if kind == "tags" else (view.labels, view.unlabelled_plays)
+    return {"period": period_out(period), "plays": view.plays, "without": without,
+            "counted_share": view.counted_share if view.counted_albums else 100.0,
+            "items": [{"name": bar.label, "plays": bar.plays, "share": bar.share} for bar in bars]}
+
+
+@router.get("/tags", response={200: SoundOut, 400: ErrorOut},
+            summary="Top genres and tags of a period (each album play counts for its three heaviest tags)")
+def analytics_tags(request, query: Query[PeriodQuery]):
+    return _sound(period_of(query), "tags")
+
+
+@router.get("/labels", response={200: SoundOut, 400: ErrorOut}, summary="Top record labels of a period")
+def analytics_labels(request, query: Query[PeriodQuery]):
+    return _sound(period_of(query), "labels")
+
+
+class EraOut(Schema):
+    decade: str
+    plays: int
+
+
+class ErasOut(Schema):
+    period: PeriodOut
+    items: list[EraOut]
+
+
+@router.get("/era", response={200: ErasOut, 400: ErrorOut},
+            summary="Plays of a period by decade of the album's original year")
+def analytics_era(request, query: Query[PeriodQuery]):
+    period = period_of(query)
+    view = shelf.shelf_view(period=period)
+    return {"period": period_out(period), "items": [{"decade": e["label"], "plays": e["value"]} for e in view.eras]}
+
+
+class TableOut(Schema):
+    columns: list[str]
+    rows: list[list[str]]
+
+
+class OwnedOut(Schema):
+    period: PeriodOut
+    plays: int
+    collection: bool = Field(description="false: no record in the collection yet")
+    records: int
+    played_in_period: int
+    never_played: int
+    owned_plays: int
+    share: float = Field(description="% of the period's plays that are of owned records")
+    never_played_records: TableOut
+    most_played_owned: TableOut
+    buy_list: TableOut = Field(description="most played albums not owned, with a Discogs link")
+    before_and_after: TableOut = Field(description="plays of the latest additions before and after they were added")
+
+
+def _table_out(table) -> dict:
+    if table is None:
+        return {"columns": [], "rows": []}
+    # A link's address in place of its words ("Release page"): what a script wants of it.
+    return {"columns": list(table.columns), "rows": [[cell.url or cell.text for cell in row] for row in table.rows]}
+
+
+@router.get("/owned-vs-played", response={200: OwnedOut, 400: ErrorOut},
+            summary="The shelf against the stream: owned and never played, most played owned, a buy list")
+def analytics_owned_vs_played(request, query: Query[PeriodQuery]):
+    period = period_of(query)
+    view = shelf.shelf_view(period=period)
+    owned = view.owned
+    return {
+        "period": period_out(period), "plays": view.plays, "collection": owned is not None,
+        "records": owned.records if owned else 0, "played_in_period": owned.played_in_period if owned else 0,
+        "never_played": owned.never_played if owned else 0, "owned_plays": owned.owned_plays if owned else 0,
+        "share": owned.share if owned else 0.0,
+        "never_played_records": _table_out(view.tables.get("never_played")),
+        "most_played_owned": _table_out(view.tables.get("owned_top")),
+        "buy_list": _table_out(view.tables.get("buy")), "before_and_after": _table_out(view.tables.get("added")),
     }

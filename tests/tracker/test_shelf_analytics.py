@@ -253,3 +253,28 @@ def test_all_time_past_the_most_played_albums_stacks_their_years(library, monkey
 def test_every_album_counted_is_said_so(library):
     view = shelf.shelf_view(period=period(period="all"))
     assert (view.counted_albums, view.counted_plays, view.uncounted_plays) == (None, 17, 0)
+
+
+def test_the_api_gives_the_pages_figures(library, owner):
+    from django.test import Client
+
+    from core.models import ApiToken
+
+    _token, raw = ApiToken.issue(user=owner, name="automation")
+    api, query = Client(HTTP_AUTHORIZATION=f"Bearer {raw}"), "period=custom&from=2024-01-15&to=2024-03-10"
+    tags = api.get(f"/api/v1/analytics/tags?{query}").json()
+    assert [(t["name"], t["plays"], t["share"]) for t in tags["items"]][:2] == [("Downtempo", 7, 50.0),
+                                                                               ("Trip Hop", 5, 35.7)]
+    assert (tags["plays"], tags["without"], tags["counted_share"]) == (14, 3, 100.0)
+    labels = api.get(f"/api/v1/analytics/labels?{query}").json()
+    assert [(t["name"], t["plays"]) for t in labels["items"]] == [("Go! Beat", 5), ("Island", 4), ("Virgin", 2)]
+    era = api.get(f"/api/v1/analytics/era?{query}").json()
+    assert [(e["decade"], e["plays"]) for e in era["items"]] == [("1970s", 4), ("1990s", 5), ("2010s", 2),
+                                                                ("Unknown", 2)]
+    owned = api.get(f"/api/v1/analytics/owned-vs-played?{query}").json()
+    assert (owned["records"], owned["played_in_period"], owned["never_played"], owned["share"]) == (4, 2, 2, 50.0)
+    assert owned["most_played_owned"]["rows"][0] == ["Dummy (Remastered)", "Portishead", "5", "2024-02-01"]
+    assert owned["buy_list"]["rows"] == [
+        ["Pink Moon", "Nick Drake", "4", "https://www.discogs.com/release/404"],
+        ["Untitled", "Beak>", "2", "https://www.discogs.com/search/?q=Beak%3E+Untitled&type=release"]]
+    assert api.get("/api/v1/analytics/owned-vs-played?period=2024-13").status_code == 400
