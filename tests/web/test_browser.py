@@ -154,6 +154,10 @@ def log_in(page, live_server):
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+    # The dashboard's covers finish loading before the test goes on: the live server's threads share
+    # one in-memory SQLite connection, which a page whose query calls back into Python (a time
+    # zone's month, say) can deadlock against a cover request still running.
+    page.wait_for_load_state("networkidle")
 
 
 def shoot(page, name: str):
