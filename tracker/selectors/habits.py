@@ -9,14 +9,16 @@ window steps cost about 7 µs a play each, the stream about 3 µs in all.
 
 from __future__ import annotations
 
+import bisect
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
-from django.db.models import BigIntegerField, Count, DateField, Func, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import BigIntegerField, Count, Func, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.db.models.sql.constants import MULTI
 from django.utils import timezone
 
@@ -101,16 +103,19 @@ def discoveries_per_month(*, period: Period) -> list[dict]:
     """New artists per local month of the period (their first play ever falls in it), as
     `{"month", "value"}` for every month from the period's first (or the first discovery's) to
     its last (or today's, for a period reaching into the future), oldest first; [] for none."""
-    months = dict(
-        _discovered(period).order_by()
-        .annotate(month=TruncMonth("first_played_at", output_field=DateField(), tzinfo=timezone.get_current_timezone()))
-        .values_list("month").annotate(n=Count("*"))
-    )
-    if not months:
+    # Bucketed here along the months' first instants: grouped in SQLite, each row's month went
+    # through a Python function converting its time zone (~100 ms for 5,000 artists).
+    firsts = sorted(_discovered(period).values_list("first_played_at", flat=True))
+    if not firsts:
         return []
-    first = max(_month(period.start), min(months)) if period.start else min(months)
-    last = min(_month(period.end), max(_month(timezone.localdate()), max(months)))
-    return [{"month": month, "value": months.get(month, 0)} for month in _months(first, last)]
+    zone = timezone.get_current_timezone()
+    found = (_month(firsts[0].astimezone(zone).date()), _month(firsts[-1].astimezone(zone).date()))
+    first = max(_month(period.start), found[0]) if period.start else found[0]
+    last = min(_month(period.end), max(_month(timezone.localdate()), found[1]))
+    months = _months(first, last)
+    starts = [local_midnight(month) for month in months[1:]]
+    counts = Counter(bisect.bisect_right(starts, moment) for moment in firsts)
+    return [{"month": month, "value": counts.get(index, 0)} for index, month in enumerate(months)]
 
 
 def discovery_list(*, period: Period, limit: int = DISCOVERY_LIMIT) -> list[Discovery]:
