@@ -22,7 +22,7 @@ from catalog.models import Album, Artist, Track
 from tracker.models import ArtistTotal, DayHour, MonthHour, Scrobble, TrackTotal
 from tracker.selectors.history_cache import cached_until_history_changes
 from tracker.selectors.periods import Period
-from tracker.selectors.stats import period_sums, top_counts
+from tracker.selectors.stats import next_month, period_sums, top_counts
 
 AVERAGE_PLAY_MS = 210_000  # 3.5 min: a play whose length and whose track's length are both unknown
 # By time, the top is sought among the period's TIME_CANDIDATES most played (by plays): a row
@@ -278,7 +278,7 @@ def plays_over_time(*, period: Period) -> OverTime:
         elif step == "week":
             end = min(day + timedelta(days=6 - day.weekday()), period.end)
         else:
-            end = min(_next_month(day) - timedelta(days=1), period.end)
+            end = min(next_month(day) - timedelta(days=1), period.end)
         if step == "month":
             plays = counts.get(date(day.year, day.month, 1), 0)
         else:
@@ -301,7 +301,7 @@ def _per_day(since: date, until: date) -> dict[date, int]:
 def _month_split(since: date, until: date) -> tuple[date | None, date | None, list[tuple[date, date]]]:
     """The first and last whole months inside since..until (None when there is none) and the day
     ranges outside them (the months the period cuts)."""
-    first = since if since.day == 1 else _next_month(since)
+    first = since if since.day == 1 else next_month(since)
     after = until + timedelta(days=1)
     last_end = date(after.year, after.month, 1)  # the day after the last whole month
     if first >= last_end:
@@ -325,10 +325,6 @@ def _months(since: date, until: date) -> dict[date, int]:
             month = date(day.year, day.month, 1)
             counts[month] = counts.get(month, 0) + plays
     return counts
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 # --- the week's hours, the calendar --------------------------------------------------------------

@@ -25,7 +25,7 @@ from django.utils import timezone
 from catalog.models import Artist, Track
 from tracker.models import ArtistMonth, ArtistTotal, DayHour, Scrobble
 from tracker.selectors.periods import Period
-from tracker.selectors.stats import local_midnight, period_plays, plays_between, top_counts
+from tracker.selectors.stats import local_midnight, next_month, period_plays, plays_between, top_counts
 
 # A gap of more than this between the starts of two plays ends a session. Start to start, not
 # end to start: most plays (Last.fm's) have no ms_played, and one rule must hold for all.
@@ -58,15 +58,11 @@ def _month(day: date) -> date:
     return date(day.year, day.month, 1)
 
 
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
 def _months(first: date, last: date) -> list[date]:
     months, month = [], _month(first)
     while month <= last:
         months.append(month)
-        month = _next_month(month)
+        month = next_month(month)
     return months
 
 

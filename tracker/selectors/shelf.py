@@ -53,7 +53,7 @@ from django.utils import timezone
 from catalog.models import Album, AlbumTag, ArtistTag, CollectionItem
 from tracker.models import AlbumMonth, AlbumTotal, AlbumYear, ArtistTotal, ArtistYear, DayHour, Scrobble
 from tracker.selectors.periods import Period
-from tracker.selectors.stats import local_midnight, period_plays, plays_between
+from tracker.selectors.stats import local_midnight, next_month, period_plays, plays_between
 
 TOP_TAGS = 3  # tags a play of an album counts for
 YEAR_TAGS = 8  # tags drawn in "genres over the years"; the rest are "Other tags"
@@ -369,7 +369,7 @@ def _month_cover(since: date, until: date) -> tuple[tuple[date, date], list[tupl
     first, last = since.replace(day=1), until.replace(day=1)
     added, taken = [], []
     if first == last:  # one month: its days, or the month less the days before and after them
-        month_end = _next_month(first) - timedelta(days=1)
+        month_end = next_month(first) - timedelta(days=1)
         outside = (since - first).days + (month_end - until).days
         if (until - since).days + 1 <= outside:
             return (first, first - timedelta(days=1)), [(since, until)], []
@@ -377,13 +377,13 @@ def _month_cover(since: date, until: date) -> tuple[tuple[date, date], list[tupl
                  if a <= b]
         return (first, last), [], taken
     if since.day > 1:
-        month_end = _next_month(since) - timedelta(days=1)
+        month_end = next_month(since) - timedelta(days=1)
         if since.day - 1 <= (month_end - since).days + 1:
             taken.append((first, since - timedelta(days=1)))
         else:
             added.append((since, month_end))
-            first = _next_month(since)
-    month_end = _next_month(until) - timedelta(days=1)
+            first = next_month(since)
+    month_end = next_month(until) - timedelta(days=1)
     if until != month_end:
         if (month_end - until).days <= until.day:
             taken.append((until + timedelta(days=1), month_end))
@@ -391,10 +391,6 @@ def _month_cover(since: date, until: date) -> tuple[tuple[date, date], list[tupl
             added.append((last, until))
             last = (last - timedelta(days=1)).replace(day=1)
     return (first, last), added, taken
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 # --- what the catalog knows of the albums counted -------------------------------------------

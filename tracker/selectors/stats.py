@@ -221,7 +221,7 @@ def _month_cover(since: date | None, until: date | None):
             taken.append(outside)
         else:
             added.append(inside)
-            first = _next_month(since)
+            first = next_month(since)
     if until and until != _month_end(until):  # the last month is cut
         outside, inside = (until + timedelta(days=1), _month_end(until)), (last, until)
         if outside[1] - outside[0] <= inside[1] - inside[0]:
@@ -233,10 +233,11 @@ def _month_cover(since: date | None, until: date | None):
 
 
 def _month_end(day: date) -> date:
-    return _next_month(day) - timedelta(days=1)
+    return next_month(day) - timedelta(days=1)
 
 
-def _next_month(day: date) -> date:
+def next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
@@ -285,7 +286,7 @@ def month_series(counts: dict[date, int], *, since: date | None, today: date | N
     series, month = [], date(start.year, start.month, 1)
     while month <= today:
         series.append({"month": month, "value": counts.get(month, 0)})
-        month = _next_month(month)
+        month = next_month(month)
     return series
 
 
