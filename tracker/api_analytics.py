@@ -6,15 +6,12 @@ from datetime import date, datetime
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from tracker.api import ErrorOut
 from tracker.selectors import analytics, habits, shelf
 from tracker.selectors.periods import Period, PeriodError, period_parse
 from tracker.selectors.year_review import year_in_range, year_review
 
 router = Router(tags=["analytics"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class PeriodQuery(Schema):
