@@ -36,7 +36,6 @@ from tracker.services.ingest import (
     IngestRun,
     Play,
     catalog_figures_refresh,
-    collector_frozen,
     scrobble_ingest,
 )
 
@@ -108,8 +107,7 @@ def history_import(
     raises ImportStopped (an unexpected error is logged with its traceback first).
     """
     try:
-        with collector_frozen():  # for the whole import, not file by file
-            return _import(paths=paths, format=format, on_progress=on_progress)
+        return _import(paths=paths, format=format, on_progress=on_progress)
     except ImportFileError as error:
         raise ImportStopped(f"The import stopped: {error}") from error
     except Exception as error:

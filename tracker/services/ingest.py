@@ -15,12 +15,10 @@ future, lasting a negative or absurd time) is rejected with its reason.
 from __future__ import annotations
 
 import bisect
-import gc
 import math
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -160,35 +158,19 @@ def scrobble_ingest(
     run = run or IngestRun()
     total = IngestResult()
     iterator = iter(plays)
-    with collector_frozen():
-        while batch := list(islice(iterator, batch_size)):
-            with transaction.atomic():
-                result = run.store(batch, source=source)
-            if len(batch) == batch_size:  # a bulk ingest: let pages settle on a version a while
-                cache.set(BULK_INGEST_KEY, time.time() + 30, 24 * 3600)
-            total.merge(result)
-            if on_batch:
-                on_batch(total)
+    while batch := list(islice(iterator, batch_size)):
+        with transaction.atomic():
+            result = run.store(batch, source=source)
+        if len(batch) == batch_size:  # a bulk ingest: let pages settle on a version a while
+            cache.set(BULK_INGEST_KEY, time.time() + 30, 24 * 3600)
+        total.merge(result)
+        if on_batch:
+            on_batch(total)
     if refresh_catalog:
         catalog_figures_refresh(result=total)
     if total.added >= BULK_LOAD_ROWS:
         scrobbles_analyze()
     return total
-
-
-@contextmanager
-def collector_frozen() -> Iterator[None]:
-    """Keep the garbage collector's full collections off the objects that exist before an ingest
-    (Django's, the app's: some hundred thousand), which it would otherwise walk every other batch,
-    as each batch's plays outlive two younger collections. Inside an outer one, does nothing."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def catalog_figures_refresh(*, result: IngestResult | None = None) -> None:
