@@ -121,15 +121,23 @@ def discovery_list(*, period: Period, limit: int = DISCOVERY_LIMIT) -> list[Disc
     if not rows:
         return []
     artists = Artist.objects.in_bulk([artist_id for artist_id, _ in rows])
-    first_plays = Q()
-    for artist_id, played_at in rows:
-        first_plays |= Q(artist_id=artist_id, played_at=played_at)
-    tracks: dict[int, Track] = {}
-    # Two tracks started at the same instant: the one stored first counts.
-    for play in Scrobble.objects.filter(first_plays).select_related("track").order_by("-id"):
-        tracks[play.artist_id] = play.track
+    tracks = first_tracks(rows)
     return [Discovery(artists[artist_id], played_at, tracks.get(artist_id))
             for artist_id, played_at in rows if artist_id in artists]
+
+
+def first_tracks(firsts: list[tuple[int, datetime]]) -> dict[int, Track]:
+    """The track of each (artist id, first play's instant), in one query; of two tracks started at
+    the same instant, the one stored first."""
+    if not firsts:
+        return {}
+    plays = Q()
+    for artist_id, played_at in firsts:
+        plays |= Q(artist_id=artist_id, played_at=played_at)
+    tracks: dict[int, Track] = {}
+    for play in Scrobble.objects.filter(plays).select_related("track").order_by("-id"):
+        tracks[play.artist_id] = play.track
+    return tracks
 
 
 # --- streaks ---------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from catalog.models import Album, Artist, CollectionItem
-from tracker.models import AlbumMonth, AlbumTotal, ArtistTotal, DayHour, Scrobble
+from tracker.models import AlbumMonth, AlbumTotal, ArtistTotal, DayHour
+from tracker.selectors.habits import first_tracks
 from tracker.selectors.stats import FIRST_DAY, LAST_DAY, Ranked, local_midnight, top_albums, top_artists, top_tracks
 
 ESTIMATED_PLAY_MS = 210_000  # a play of unknown length counts as three and a half minutes
@@ -122,18 +123,12 @@ def _next_year(year: int) -> datetime:
 
 
 def _discoveries(rows) -> list[Discovery]:
-    """The year's most played new artists, each with the track of their first play (one query each kind)."""
+    """The year's most played new artists, each with the track of their first play."""
     rows = list(rows)
     artists = Artist.objects.in_bulk([row.artist_id for row in rows])
-    firsts = Q()
-    for row in rows:
-        firsts |= Q(artist_id=row.artist_id, played_at=row.first_played_at)
-    titles = {}
-    if rows:
-        for artist_id, title in Scrobble.objects.filter(firsts).order_by("played_at", "id").values_list(
-                "artist_id", "track__title"):
-            titles.setdefault(artist_id, title)
-    return [Discovery(artists[row.artist_id], row.first_played_at, titles.get(row.artist_id, ""), row.plays)
+    tracks = first_tracks([(row.artist_id, row.first_played_at) for row in rows])
+    return [Discovery(artists[row.artist_id], row.first_played_at,
+                      tracks[row.artist_id].title if row.artist_id in tracks else "", row.plays)
             for row in rows if row.artist_id in artists]
 
 
