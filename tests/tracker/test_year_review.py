@@ -3,7 +3,9 @@
 import pytest
 
 from tests.factories import make_album, make_artist, make_copy, make_scrobble, make_track, utc
-from tracker.selectors.year_review import ESTIMATED_PLAY_MS, year_in_range, year_review
+from tracker.selectors.analytics import analytics_overview, unknown_play_ms
+from tracker.selectors.periods import period_parse
+from tracker.selectors.year_review import year_in_range, year_review
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,9 @@ def test_the_years_figures_count_local_days(history):
     assert review.previous_plays == 1
     assert review.change == 300
     # Two plays of known length (300 s + 330 s), two estimated.
-    assert review.minutes == (300_000 + 330_000 + 2 * ESTIMATED_PLAY_MS) // 60_000
+    assert review.minutes == round((300_000 + 330_000 + 2 * unknown_play_ms()) / 60_000)
+    # The overview of the same year says the same.
+    assert review.minutes == analytics_overview(period=period_parse({"period": "2024"})).totals.current.minutes
     assert review.estimated_share == 50
     assert review.days_played == 3  # 1 January, 30 March, 1 April
     assert [m["value"] for m in review.months] == [1, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0]

@@ -13,10 +13,10 @@ from django.db.models import Sum
 
 from catalog.models import Album, Artist, CollectionItem
 from tracker.models import AlbumMonth, AlbumTotal, ArtistTotal, DayHour
+from tracker.selectors.analytics import unknown_play_ms
 from tracker.selectors.habits import first_tracks
 from tracker.selectors.stats import FIRST_DAY, LAST_DAY, Ranked, local_midnight, top_albums, top_artists, top_tracks
 
-ESTIMATED_PLAY_MS = 210_000  # a play of unknown length counts as three and a half minutes
 DISCOVERIES_SHOWN = 12
 BOUGHT_SHOWN = 48
 
@@ -100,7 +100,8 @@ def year_review(*, year: int) -> YearReview:
     return YearReview(
         year=year,
         plays=plays,
-        minutes=((totals["ms"] or 0) + (plays - known) * ESTIMATED_PLAY_MS) // 60_000,
+        # A play of unknown length is estimated as the analytics overview estimates it, so both agree.
+        minutes=round(((totals["ms"] or 0) + (plays - known) * unknown_play_ms()) / 60_000),
         estimated_share=round(100 * (plays - known) / plays) if plays else 0,
         previous_plays=previous or 0,
         days_played=len(per_day),
