@@ -11,12 +11,9 @@ Run: .venv/bin/python bench/analytics.py [--data-dir DIR] [--scrobbles N] [--run
 """
 
 import argparse
-import os
 import sys
-import tempfile
-from pathlib import Path
 
-from pages import ROOT, TARGET_MS, measure, prepare, statistics_state  # bench/pages.py (run from bench/)
+from pages import ROOT, TARGET_MS, measure, seeded_library, statistics_state  # bench/pages.py (run from bench/)
 
 PERIODS = ("30d", "all")
 PAGES = [("overview", "/analytics/?"), ("overview by time", "/analytics/?by=time&"),
@@ -32,20 +29,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    temporary = None if args.data_dir else tempfile.TemporaryDirectory()
-    data_dir = Path(args.data_dir or temporary.name).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ.update({"JOURNAL_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "config.settings",
-                       "ALLOWED_HOSTS": "testserver,localhost", "DEBUG": "false"})
-    os.environ.pop("DATABASE_URL", None)
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    try:
-        prepare(data_dir, args.scrobbles, dict(os.environ))
+    with seeded_library(args):
         run(args)
-    finally:
-        if temporary:
-            temporary.cleanup()
 
 
 def run(args) -> None:

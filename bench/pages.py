@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +97,14 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="Measure this PostgreSQL database instead of SQLite.")
     args = parser.parse_args()
 
+    with seeded_library(args):
+        run(args)
+
+
+@contextmanager
+def seeded_library(args):
+    """The data folder of --data-dir (or a temporary one) with the generated library seeded into its
+    database (or into --database-url's), set in the environment the app reads."""
     temporary = None if args.data_dir else tempfile.TemporaryDirectory()
     data_dir = Path(args.data_dir or temporary.name).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -106,7 +115,7 @@ def main() -> None:
         os.environ["DATABASE_URL"] = args.database_url
     try:
         prepare(data_dir, args.scrobbles, dict(os.environ))
-        run(args)
+        yield
     finally:
         if temporary:
             temporary.cleanup()
