@@ -367,6 +367,9 @@ JOURNAL_SCHEDULES = [
      "cron": "0 7 * * 0", "repeats": -1},  # Sunday 07:00 in TIME_ZONE
     {"name": "enrich stale nightly", "func": "enrichment.tasks.enrich_stale_task", "schedule_type": "C",
      "cron": "0 2 * * *", "repeats": -1},  # 02:00, the most played first
+    # Hourly, so a weekly playlist is drawn again within the hour it turns a week old.
+    {"name": "weekly playlists", "func": "playlists.tasks.playlists_refresh_weekly_task", "schedule_type": "H",
+     "repeats": -1},
     {"name": "database statistics", "func": "core.tasks.database_optimize_task", "schedule_type": "C",
      "cron": "30 4 * * *", "repeats": -1},  # 04:30: SQLite's planner statistics (core/services/maintenance.py)
 ]

@@ -8,7 +8,7 @@ from playlists.models import Playlist, PlaylistTrack
 
 class PlaylistTrackInline(admin.TabularInline):
     model = PlaylistTrack
-    fields = ["position", "track", "note"]
+    fields = ["position", "track", "reason"]
     autocomplete_fields = ["track"]
     ordering = ["position"]
     extra = 0
@@ -21,7 +21,8 @@ class PlaylistAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "updated_at"]
-    fields = ["name", "description", "algorithm", "params", "is_ai", "created_at", "updated_at"]
+    fields = ["name", "description", "algorithm", "params", "seed", "is_ai", "prompt", "model_used", "details",
+              "refresh_weekly", "refreshed_at", "spotify_id", "created_at", "updated_at"]
     inlines = [PlaylistTrackInline]
 
     def get_queryset(self, request):

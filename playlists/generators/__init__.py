@@ -1,0 +1,18 @@
+"""Every playlist algorithm, one module each, in one registry keyed by name."""
+
+from playlists.generators import top
+from playlists.generators.base import Generator, GeneratorError
+
+# One line per module; the order is the order of the create form's choices.
+_MODULES = (
+    top,
+)
+
+REGISTRY: dict[str, Generator] = {module.GENERATOR.name: module.GENERATOR for module in _MODULES}
+
+
+def generator_get(name: str) -> Generator:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise GeneratorError(f"No algorithm {name!r}; choose one of: {', '.join(REGISTRY)}") from None
