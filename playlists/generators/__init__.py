@@ -1,11 +1,15 @@
 """Every playlist algorithm, one module each, in one registry keyed by name."""
 
-from playlists.generators import top
+from playlists.generators import on_this_day, rediscover, shelf, time_of_day, top
 from playlists.generators.base import Generator, GeneratorError
 
 # One line per module; the order is the order of the create form's choices.
 _MODULES = (
     top,
+    rediscover,
+    shelf,
+    time_of_day,
+    on_this_day,
 )
 
 REGISTRY: dict[str, Generator] = {module.GENERATOR.name: module.GENERATOR for module in _MODULES}
