@@ -1,6 +1,6 @@
 """Every playlist algorithm, one module each, in one registry keyed by name."""
 
-from playlists.generators import on_this_day, rediscover, shelf, time_of_day, top
+from playlists.generators import decade, label, on_this_day, rediscover, shelf, similar, tag, time_of_day, top
 from playlists.generators.base import Generator, GeneratorError
 
 # One line per module; the order is the order of the create form's choices.
@@ -8,7 +8,11 @@ _MODULES = (
     top,
     rediscover,
     shelf,
+    tag,
+    decade,
+    label,
     time_of_day,
+    similar,
     on_this_day,
 )
 
