@@ -1,6 +1,18 @@
 """Every playlist algorithm, one module each, in one registry keyed by name."""
 
-from playlists.generators import decade, label, on_this_day, rediscover, shelf, similar, tag, time_of_day, top
+from playlists.generators import (
+    ai,
+    decade,
+    label,
+    on_this_day,
+    rediscover,
+    rules,
+    shelf,
+    similar,
+    tag,
+    time_of_day,
+    top,
+)
 from playlists.generators.base import Generator, GeneratorError
 
 # One line per module; the order is the order of the create form's choices.
@@ -14,6 +26,8 @@ _MODULES = (
     time_of_day,
     similar,
     on_this_day,
+    rules,
+    ai,
 )
 
 REGISTRY: dict[str, Generator] = {module.GENERATOR.name: module.GENERATOR for module in _MODULES}
