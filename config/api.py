@@ -11,6 +11,7 @@ from catalog.api import router as catalog_router
 from core.api import router as core_router
 from core.api_auth import api_auth
 from enrichment.api import router as enrichment_router
+from playlists.api import router as playlists_router
 from tracker.api import router as tracker_router
 from tracker.api_analytics import router as analytics_router
 
@@ -37,3 +38,4 @@ api.add_router("/", catalog_router)
 api.add_router("/enrichment/", enrichment_router)
 api.add_router("/", tracker_router)
 api.add_router("/analytics/", analytics_router)
+api.add_router("/", playlists_router)

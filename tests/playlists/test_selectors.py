@@ -1,4 +1,4 @@
-"""Playlists with their tracks, in a fixed number of queries."""
+"""Playlists as the pages show them, in a fixed number of queries."""
 
 import pytest
 from django.db import connection
@@ -18,15 +18,29 @@ def _playlist(name: str, tracks) -> Playlist:
     return playlist
 
 
-def test_it_loads_playlists_with_ordered_tracks_in_constant_queries():
-    album = make_album("Dummy", make_artist("Portishead"))
-    tracks = [make_track(title, album) for title in ("Mysterons", "Sour Times", "Strangers", "Roads")]
+def test_cards_count_tracks_and_length_and_show_four_different_covers_in_constant_queries():
+    portishead = make_artist("Portishead")
+    albums = [make_album(title, portishead) for title in ("Dummy", "Portishead", "Roseland NYC", "Third", "Live")]
+    tracks = [make_track(f"Song {n}", albums[n % 5], duration_ms=100_000) for n in range(12)]
     _playlist("One", tracks[:2])
-    _playlist("Two", list(reversed(tracks)))
+    _playlist("Two", [tracks[0], tracks[5], *tracks[1:5]])  # Dummy twice before the others
     with CaptureQueriesContext(connection) as captured:
-        page = playlist_page()
-        rows = [(p.name, p.track_count, [e.track.title for e in p.entries.all()],
-                 [e.track.album.title for e in p.entries.all()]) for p in page]
-    assert rows[0] == ("Two", 4, ["Roads", "Strangers", "Sour Times", "Mysterons"], ["Dummy"] * 4)
-    assert rows[1][0] == "One"
-    assert len(captured) == 3  # count, playlists, entries with tracks
+        page, cards = playlist_page()
+        rows = [(c.playlist.name, c.track_count, c.duration_ms, [a.title for a in c.covers]) for c in cards]
+        [a.artist.name for c in cards for a in c.covers]
+    assert rows == [("Two", 6, 600_000, ["Dummy", "Portishead", "Roseland NYC", "Third"]),
+                    ("One", 2, 200_000, ["Dummy", "Portishead"])]
+    assert page.number == 1
+    assert len(captured) == 4  # count, playlists, covers, albums with their artists
+
+
+def test_the_detail_lists_entries_in_order_with_plays_and_unknown_lengths():
+    from playlists.selectors.playlists import playlist_detail
+    from tests.factories import make_scrobble, utc
+
+    album = make_album("Dummy", make_artist("Portishead"))
+    roads, sour = make_track("Roads", album, duration_ms=300_000), make_track("Sour Times", album)
+    make_scrobble(roads, utc(2024, 1, 1, 10)), make_scrobble(roads, utc(2024, 1, 2, 10))
+    detail = playlist_detail(playlist=_playlist("Mix", [sour, roads]))
+    assert [(e.track.title, e.plays) for e in detail.entries] == [("Sour Times", 0), ("Roads", 2)]
+    assert (detail.duration_ms, detail.unknown_lengths, [a.title for a in detail.covers]) == (300_000, 1, ["Dummy"])
