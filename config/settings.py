@@ -232,6 +232,12 @@ SPOTIFY_CLIENT_ID = env.str("SPOTIFY_CLIENT_ID", default="")
 SPOTIFY_CLIENT_SECRET = env.str("SPOTIFY_CLIENT_SECRET", default="")
 SPOTIFY_API_URL = env.str("SPOTIFY_API_URL", default="https://api.spotify.com/v1/")
 SPOTIFY_AUTH_URL = env.str("SPOTIFY_AUTH_URL", default="https://accounts.spotify.com/api/token")
+# Playlist export to the user's own Spotify account (Authorization Code flow, core/clients/spotify_user.py):
+# the callback URL registered with the Spotify app (https://<host>/settings/spotify/callback/; empty: no export).
+# The login page is SPOTIFY_AUTH_URL's host at /authorize. A refresh token set here wins over the account
+# connected on the settings page, which is stored encrypted with a key derived from SECRET_KEY.
+SPOTIFY_REDIRECT_URL = env.str("SPOTIFY_REDIRECT_URL", default="")
+SPOTIFY_REFRESH_TOKEN = env.str("SPOTIFY_REFRESH_TOKEN", default="")
 DISCOGS_TOKEN = env.str("DISCOGS_TOKEN", default="")
 DISCOGS_USERNAME = env.str("DISCOGS_USERNAME", default="")
 DISCOGS_API_URL = env.str("DISCOGS_API_URL", default="https://api.discogs.com")

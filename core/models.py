@@ -1,4 +1,4 @@
-"""The shared kernel's models: background job progress and personal API tokens."""
+"""The shared kernel's models: background job progress, personal API tokens, connected outside accounts."""
 
 import hashlib
 import secrets
@@ -140,3 +140,22 @@ class ServiceMetric(models.Model):
     @property
     def average_latency_ms(self) -> float | None:
         return self.latency_ms_total / self.requests if self.requests else None
+
+
+class ServiceAccount(models.Model):
+    """A user account of an outside service connected through OAuth (the Spotify playlist export).
+
+    Only `core.services.service_accounts` reads or writes `token_encrypted`: a Fernet token whose
+    key is derived from SECRET_KEY, so a copied database alone does not give the account away.
+    """
+
+    service = models.CharField(max_length=30, unique=True)
+    account_name = models.CharField(max_length=200, blank=True, help_text="How the service names the account.")
+    token_encrypted = models.TextField(help_text="The refresh token, encrypted; never shown.")
+    connected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["service"]
+
+    def __str__(self):
+        return f"{self.service}: {self.account_name or 'connected'}"

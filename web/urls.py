@@ -24,6 +24,7 @@ from web.views import (
     metrics,
     playlists,
     settings,
+    spotify,
     timeline,
 )
 
@@ -60,6 +61,11 @@ urlpatterns = [
     path("settings/tracker/backfill/", settings.tracker_backfill, name="tracker_backfill"),
     path("settings/imports/", settings.import_upload, name="import_upload"),
     path("settings/imports/<int:job_id>/", settings.import_status, name="import_status"),
+    # Spotify account and export
+    path("settings/spotify/connect/", spotify.spotify_connect, name="spotify_connect"),
+    path("settings/spotify/callback/", spotify.spotify_callback, name="spotify_callback"),
+    path("settings/spotify/disconnect/", spotify.spotify_disconnect, name="spotify_disconnect"),
+    path("playlists/<int:playlist_id>/spotify/", spotify.spotify_export, name="playlist_spotify_export"),
     path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
     path("jobs/<int:job_id>/resume/", jobs.job_resume, name="job_resume"),
     path("healthz", health.healthz, name="healthz"),

@@ -8,6 +8,8 @@ endpoint a Bearer header) and refuses them when they differ or `reject_auth` was
 import base64
 import json
 import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from tests.fakes.server import FakeServices, RecordedRequest, Reply
 
@@ -64,22 +66,100 @@ def _lastfm(fake: FakeServices) -> None:
 
 
 # --- Spotify ------------------------------------------------------------------------------
+@dataclass
+class FakeSpotifyUser:
+    """The one account a user can connect to the fake Spotify, and its playlists.
+
+    Tests reach it as `fake.spotify_user`: `deny` makes the login page answer `access_denied`,
+    `rotate_refresh_token` makes each refresh hand out a new refresh token, and `playlists`
+    (id → {"name", "description", "public", "uris"}) is what the account holds.
+    """
+
+    access_token: str
+    refresh_token: str
+    code: str = "fake-authorization-code-7f3a91"
+    deny: bool = False
+    rotate_refresh_token: bool = False
+    code_used: bool = False
+    redirect_uri: str = ""  # the one the login page was opened with; the exchange must name it again
+    playlists: dict[str, dict] = field(default_factory=dict)
+    playlists_made: int = 0
+
+    def playlist_create(self, *, name: str, description: str, public: bool) -> str:
+        self.playlists_made += 1
+        playlist_id = f"fakeplaylist{self.playlists_made:010d}"
+        self.playlists[playlist_id] = {"name": name, "description": description, "public": public, "uris": []}
+        return playlist_id
+
+
+SPOTIFY_TRACK_URI = re.compile(r"spotify:track:[0-9A-Za-z]{22}")
+SPOTIFY_ITEMS_PER_REQUEST = 100
+
+
 def _spotify(fake: FakeServices) -> None:
     token = fake.fixture_json("spotify/token.json")["access_token"]
+    user_token = fake.fixture_json("spotify/token_user.json")
+    user = FakeSpotifyUser(access_token=user_token["access_token"], refresh_token=user_token["refresh_token"])
+    fake.spotify_user = user
+
+    def not_found() -> Reply:
+        return Reply(status=404, body={"error": {"status": 404, "message": "Resource not found"}})
+
+    def bad_request(message: str) -> Reply:
+        return Reply(status=400, body={"error": {"status": 400, "message": message}})
+
+    def token_error(error: str, description: str) -> Reply:
+        return Reply(status=400, body={"error": error, "error_description": description})
+
+    def authorize(request: RecordedRequest, match) -> Reply:
+        # Spotify's login page; once the user agrees it sends the browser back with a code.
+        if request.param("client_id") != fake.credentials["spotify_client_id"]:
+            return Reply(status=400, body="INVALID_CLIENT: Invalid client", content_type="text/html")
+        redirect_uri = request.param("redirect_uri")
+        if not redirect_uri or request.param("response_type") != "code":
+            return Reply(status=400, body="INVALID_CLIENT: Invalid redirect URI", content_type="text/html")
+        user.redirect_uri = redirect_uri
+        answer = {"error": "access_denied"} if user.deny else {"code": user.code}
+        if request.param("state"):
+            answer["state"] = request.param("state")
+        return Reply(status=303, headers={"Location": f"{redirect_uri}?{urlencode(answer)}"}, content_type="text/html")
 
     def token_endpoint(request: RecordedRequest, match) -> Reply:
         expected = base64.b64encode(
             f"{fake.credentials['spotify_client_id']}:{fake.credentials['spotify_client_secret']}".encode()).decode()
         if fake.is_rejected("spotify") or request.headers.get("Authorization") != f"Basic {expected}":
             return fake.fixture_reply("spotify/token_error_invalid_client.json", status=400)
-        return fake.fixture_reply("spotify/token.json")
+        grant = request.param("grant_type")
+        if grant == "authorization_code":
+            if request.param("code") != user.code or user.code_used:
+                return token_error("invalid_grant", "Invalid authorization code")
+            if not request.param("redirect_uri") or user.redirect_uri not in ("", request.param("redirect_uri")):
+                return token_error("invalid_grant", "Invalid redirect URI")
+            user.code_used = True
+            return Reply(body={**user_token, "refresh_token": user.refresh_token})
+        if grant == "refresh_token":
+            if request.param("refresh_token") != user.refresh_token:
+                return fake.fixture_reply("spotify/token_error_invalid_grant.json", status=400)
+            answer = {key: value for key, value in user_token.items() if key != "refresh_token"}
+            if user.rotate_refresh_token:
+                user.refresh_token = f"{user.refresh_token}-next"
+                answer["refresh_token"] = user.refresh_token
+            return Reply(body=answer)
+        if grant == "client_credentials":
+            return fake.fixture_reply("spotify/token.json")
+        return token_error("unsupported_grant_type", f"grant_type {grant!r} is not supported")
 
-    def authorized(handler):
+    def authorized(handler, *, tokens=None):
         def guarded(request: RecordedRequest, match) -> Reply:
-            if fake.is_rejected("spotify") or request.headers.get("Authorization") != f"Bearer {token}":
+            allowed = tokens() if tokens else (token,)
+            if fake.is_rejected("spotify") or request.headers.get("Authorization") not in (
+                    f"Bearer {t}" for t in allowed):
                 return fake.fixture_reply("spotify/error_401_expired.json", status=401)
             return handler(request, match)
         return guarded
+
+    def as_user(handler):
+        return authorized(handler, tokens=lambda: (user.access_token,))
 
     def by_id(fixture: str, key: str) -> dict:
         return {item["id"]: item for item in fake.fixture_json(fixture)[key] if item}
@@ -98,7 +178,7 @@ def _spotify(fake: FakeServices) -> None:
             return fake.fixture_reply("spotify/error_400_invalid_id.json", status=400)
         found = by_id("spotify/artists.json", "artists").get(match["id"])
         if found is None:
-            return Reply(status=404, body={"error": {"status": 404, "message": "Resource not found"}})
+            return not_found()
         return Reply(body=found)
 
     def artist_albums(request: RecordedRequest, match) -> Reply:
@@ -109,14 +189,112 @@ def _spotify(fake: FakeServices) -> None:
         kind = request.param("type")
         if kind == "album":
             return fake.fixture_reply("spotify/search_album.json")
+        if kind == "track":
+            return search_tracks(request)
         return fake.fixture_reply("spotify/search_artist.json")
 
+    def search_tracks(request: RecordedRequest) -> Reply:
+        # The fixture is the fake's whole catalogue; `track:` and `artist:` filter it as Spotify's would.
+        limit = int(request.param("limit", "5") or 5)
+        if limit > 10:  # Development Mode since February 2026
+            return bad_request("Invalid limit")
+        query = request.param("q").casefold()
+        wanted_title = re.search(r"track:(.*?)(?=\s+\w+:|$)", query)
+        wanted_artist = re.search(r"artist:(.*?)(?=\s+\w+:|$)", query)
+        found = fake.fixture_json("spotify/search_track.json")
+        items = [
+            item for item in found["tracks"]["items"]
+            if (wanted_title is None or wanted_title[1].strip() in item["name"].casefold())
+            and (wanted_artist is None
+                 or any(wanted_artist[1].strip() in a["name"].casefold() for a in item["artists"]))
+        ]
+        found["tracks"].update(items=items[:limit], limit=limit, total=len(items))
+        return Reply(body=found)
+
+    def playlist_body(playlist_id: str) -> dict:
+        held = user.playlists[playlist_id]
+        body = fake.fixture_json("spotify/playlist_created.json")
+        href = f"{fake.base_url}/spotify/v1/playlists/{playlist_id}"
+        body.update(id=playlist_id, name=held["name"], description=held["description"], public=held["public"],
+                    href=href, uri=f"spotify:playlist:{playlist_id}",
+                    external_urls={"spotify": f"https://open.spotify.com/playlist/{playlist_id}"},
+                    items={"href": f"{href}/items", "total": len(held["uris"])})
+        return body
+
+    def snapshot(playlist_id: str) -> dict:
+        return {"snapshot_id": base64.b64encode(f"{playlist_id}:{len(user.playlists[playlist_id]['uris'])}"
+                                                .encode()).decode()}
+
+    def playlist_create(request: RecordedRequest, match) -> Reply:
+        wanted = request.json() or {}
+        if not wanted.get("name"):
+            return bad_request("Missing required field: name")
+        playlist_id = user.playlist_create(name=wanted["name"], description=wanted.get("description", ""),
+                                           public=bool(wanted.get("public", True)))
+        return Reply(status=201, body=playlist_body(playlist_id))
+
+    def playlist(request: RecordedRequest, match) -> Reply:
+        if match["id"] not in user.playlists:
+            return not_found()
+        return Reply(body=playlist_body(match["id"]))
+
+    def playlist_details(request: RecordedRequest, match) -> Reply:
+        if match["id"] not in user.playlists:
+            return not_found()
+        wanted = request.json() or {}
+        user.playlists[match["id"]].update({k: wanted[k] for k in ("name", "description", "public") if k in wanted})
+        return Reply(body=b"", content_type="text/plain")  # Spotify answers 200 with an empty body
+
+    def uris_of(request: RecordedRequest) -> list[str] | Reply:
+        wanted = request.json()
+        uris = wanted.get("uris", []) if isinstance(wanted, dict) else wanted or []
+        if len(uris) > SPOTIFY_ITEMS_PER_REQUEST:
+            return bad_request("Too many ids requested")
+        if any(not SPOTIFY_TRACK_URI.fullmatch(uri) for uri in uris):
+            return bad_request("Invalid track uri")
+        return uris
+
+    def items_replace(request: RecordedRequest, match) -> Reply:
+        if match["id"] not in user.playlists:
+            return not_found()
+        uris = uris_of(request)
+        if isinstance(uris, Reply):
+            return uris
+        user.playlists[match["id"]]["uris"] = list(uris)
+        return Reply(body=snapshot(match["id"]))
+
+    def items_add(request: RecordedRequest, match) -> Reply:
+        if match["id"] not in user.playlists:
+            return not_found()
+        uris = uris_of(request)
+        if isinstance(uris, Reply):
+            return uris
+        held = user.playlists[match["id"]]["uris"]
+        position = request.param("position")
+        at = int(position) if position.isdigit() else len(held)
+        held[at:at] = uris
+        return Reply(status=201, body=snapshot(match["id"]))
+
+    def retired(request: RecordedRequest, match) -> Reply:
+        return fake.fixture_reply("spotify/error_403_forbidden.json", status=403)
+
+    fake.route("spotify", "GET", r"/authorize", authorize)
     fake.route("spotify", "POST", r"/api/token", token_endpoint)
-    fake.route("spotify", "GET", r"/v1/search", authorized(search))
+    fake.route("spotify", "GET", r"/v1/search",
+               authorized(search, tokens=lambda: (token, user.access_token)))
     fake.route("spotify", "GET", r"/v1/artists/?", authorized(batch("spotify/artists.json", "artists")))
     fake.route("spotify", "GET", r"/v1/albums/?", authorized(batch("spotify/albums.json", "albums")))
     fake.route("spotify", "GET", r"/v1/artists/(?P<id>[^/]+)", authorized(artist))
     fake.route("spotify", "GET", r"/v1/artists/(?P<id>[^/]+)/albums", authorized(artist_albums))
+    fake.route("spotify", "GET", r"/v1/me/?", as_user(lambda r, m: fake.fixture_reply("spotify/me.json")))
+    fake.route("spotify", "POST", r"/v1/me/playlists", as_user(playlist_create))
+    fake.route("spotify", "GET", r"/v1/playlists/(?P<id>[^/]+)", as_user(playlist))
+    fake.route("spotify", "PUT", r"/v1/playlists/(?P<id>[^/]+)", as_user(playlist_details))
+    fake.route("spotify", "PUT", r"/v1/playlists/(?P<id>[^/]+)/items", as_user(items_replace))
+    fake.route("spotify", "POST", r"/v1/playlists/(?P<id>[^/]+)/items", as_user(items_add))
+    # Retired for Development-Mode apps since March 2026.
+    fake.route("spotify", "POST", r"/v1/users/(?P<user>[^/]+)/playlists", as_user(retired))
+    fake.route("spotify", "*", r"/v1/playlists/(?P<id>[^/]+)/tracks", as_user(retired))
 
 
 # --- Discogs ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from core.clients.checks import connection_check
 from core.models import ApiToken, Job
 from core.params import parse_id
 from core.resilience.services import SERVICES, service_configured, service_not_configured
+from core.selectors.service_accounts import spotify_account_state
 from tracker.selectors.tracker_status import tracker_status
 from tracker.services.import_upload import IMPORT_KIND, UploadRejected, import_upload_start, upload_max_bytes
 from tracker.services.lastfm import lastfm_backfill_start, tracker_set
@@ -47,6 +48,7 @@ def settings_page(request):
         "new_token": new_token,
         "discogs_configured": service_configured(service="discogs"),
         "discogs_username": settings.DISCOGS_USERNAME,
+        "spotify_account": spotify_account_state(),
     }
     return render(request, "core/settings.html", context)
 
