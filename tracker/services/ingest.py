@@ -246,14 +246,15 @@ class IngestRun:
         self._resolve_tracks({key: play for play, key in tracked})
 
         known = self._stored_play_times(tracked)
+        claimed: set[tuple] = set()
         rows = []
         tracked.sort(key=lambda item: item[0].played_at)
         for play, key in tracked:
             times = known[(key[0], key[2])]
-            if _has_play_near(times, play.played_at):
+            if _same_play_known(times, claimed, play.played_at, source):
                 result.already_present += 1
                 continue
-            bisect.insort(times, play.played_at)
+            bisect.insort(times, (play.played_at, source))
             rows.append((self.track_ids[key], key[0], key[1], play))
             if key[1]:
                 result.album_ids.add(key[1])
@@ -347,30 +348,62 @@ class IngestRun:
             key = (artist_id, album_id, title_key)
             self.track_ids[ours.get(key, key)] = track_id
 
-    def _stored_play_times(self, tracked) -> defaultdict[tuple[int, str], list[datetime]]:
-        """Start times of stored plays near this batch, by (artist id, title key).
+    def _stored_play_times(self, tracked) -> defaultdict[tuple[int, str], list[tuple[datetime, str]]]:
+        """(start, source) of the stored plays near this batch, by (artist id, title key).
 
         One range of the played_at index, whatever the artists: a batch covers a stretch of one
         person's listening, so the plays stored in it are mostly of the same artists.
         """
-        known: defaultdict[tuple[int, str], list[datetime]] = defaultdict(list)
+        known: defaultdict[tuple[int, str], list[tuple[datetime, str]]] = defaultdict(list)
         earliest = min(play.played_at for play, _ in tracked) - DUPLICATE_WINDOW
         latest = max(play.played_at for play, _ in tracked) + DUPLICATE_WINDOW
         artist_ids = {artist_id for _, (artist_id, _, _) in tracked}
         rows = Scrobble.objects.filter(played_at__gte=earliest, played_at__lte=latest).values_list(
-            "artist_id", "track__title_key", "played_at"
+            "artist_id", "track__title_key", "played_at", "source"
         )
-        for artist_id, track_key, played_at in rows:
+        for artist_id, track_key, played_at, source in rows:
             if artist_id in artist_ids:
-                known[(artist_id, track_key)].append(played_at)
+                known[(artist_id, track_key)].append((played_at, source))
         for times in known.values():
             times.sort()
         return known
 
 
-def _has_play_near(sorted_times: list[datetime], moment: datetime) -> bool:
-    i = bisect.bisect_left(sorted_times, moment - DUPLICATE_WINDOW)
-    return i < len(sorted_times) and sorted_times[i] <= moment + DUPLICATE_WINDOW
+def _same_play_known(times: list[tuple[datetime, str]], claimed: set, moment: datetime, source: str) -> bool:
+    """Whether a play of this track at `moment` from `source` is one already known (`times`: the
+    track's sorted (start, source) pairs).
+
+    One rule for every way in: from the same source, only the same start is the same play (a track
+    played 58 s, then again from the start, is two plays; see _same_start); from another source, a start within
+    DUPLICATE_WINDOW is the same play reported twice (Last.fm's minutes against Spotify's stream
+    ends, a ListenBrainz client against the poller) — each such report standing for one play only,
+    the nearest, so two genuine plays are not both taken for one play of the other source.
+    """
+    start = bisect.bisect_left(times, (moment - DUPLICATE_WINDOW, ""))
+    nearest = None
+    for index in range(start, len(times)):
+        known, known_source = times[index]
+        if known > moment + DUPLICATE_WINDOW:
+            break
+        if known_source == source:
+            if _same_start(known, moment):
+                return True
+        elif (known, known_source) not in claimed and (
+                nearest is None or abs(known - moment) < abs(nearest[0] - moment)):
+            nearest = (known, known_source)
+    if nearest is None:
+        return False
+    claimed.add(nearest)
+    return True
+
+
+def _same_start(known: datetime, moment: datetime) -> bool:
+    """The same start, as far as both know it: an export that keeps only minutes (some Last.fm
+    tools' CSV) names the minute of a play another export of that source times to the second."""
+    if known == moment:
+        return True
+    minute_only = (known.second, known.microsecond) == (0, 0) or (moment.second, moment.microsecond) == (0, 0)
+    return minute_only and known.replace(second=0, microsecond=0) == moment.replace(second=0, microsecond=0)
 
 
 def _cleaned(play: Play) -> Play:
