@@ -11,11 +11,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Track
+from core.normalize import clean_text
 from playlists.generators import generator_get
 from playlists.generators.base import SEED_MAX, Draft, GeneratorError, assemble, params_clean
 from playlists.models import Playlist, PlaylistTrack
 
 REFRESH_EVERY = timedelta(days=7)
+NAME_LENGTH = Playlist._meta.get_field("name").max_length
 _POSITION_SHIFT = 1_000_000  # moves entries out of the way of the unique (playlist, position)
 
 
@@ -26,10 +28,10 @@ def playlist_generate(*, algorithm: str, params: dict | None = None, name: str =
     cleaned = params_clean(generator, params or {})
     seed = _seed(seed)
     draft, chosen = _draw(generator, cleaned, seed)
-    drawn_name = (draft.name or generator.label)[:200]
+    drawn_name = clean_text(draft.name or generator.label, NAME_LENGTH)
     with transaction.atomic():
         playlist = Playlist.objects.create(
-            name=(name or drawn_name)[:200], algorithm=generator.name, params=cleaned, seed=seed,
+            name=clean_text(name, NAME_LENGTH) or drawn_name, algorithm=generator.name, params=cleaned, seed=seed,
             is_ai=generator.uses_ai, prompt=draft.prompt, model_used=draft.model_used,
             details={**draft.details, "drawn_name": drawn_name},
             refresh_weekly=refresh_weekly, refreshed_at=timezone.now(),
@@ -46,7 +48,7 @@ def playlist_regenerate(playlist: Playlist, *, seed: int | None = None) -> Playl
     cleaned = params_clean(generator, playlist.params, strict=False)  # a parameter since retired is let go
     seed = _seed(seed)
     draft, chosen = _draw(generator, cleaned, seed)
-    drawn_name = (draft.name or generator.label)[:200]
+    drawn_name = clean_text(draft.name or generator.label, NAME_LENGTH)
     # A name the algorithm gave ("Sunday, 9 o'clock") follows the new draw; one the user gave stays.
     name = drawn_name if playlist.name == playlist.details.get("drawn_name") else playlist.name
     with transaction.atomic():
@@ -80,12 +82,12 @@ def playlists_refresh_due(*, now=None) -> int:
 def playlist_update(playlist: Playlist, *, name: str | None = None, description: str | None = None,
                     refresh_weekly: bool | None = None) -> Playlist:
     if name is not None:
-        name = name.strip()
+        name = clean_text(name, NAME_LENGTH)
         if not name:
             raise GeneratorError("A playlist needs a name.")
-        playlist.name = name[:200]
+        playlist.name = name
     if description is not None:
-        playlist.description = description
+        playlist.description = _text(description)
     if refresh_weekly is not None:
         playlist.refresh_weekly = refresh_weekly
     playlist.save()
@@ -139,7 +141,8 @@ def playlist_entry_remove(playlist: Playlist, *, entry_id: int) -> None:
 def playlist_create(*, name: str, description: str = "", track_ids: list[int] = ()) -> Playlist:
     """A playlist made by hand; GeneratorError naming the track ids the library does not have."""
     with transaction.atomic():
-        playlist = Playlist.objects.create(name=name, description=description)
+        playlist = Playlist.objects.create(name=clean_text(name, NAME_LENGTH) or "Playlist",
+                                           description=_text(description))
         playlist_tracks_set(playlist, track_ids=list(track_ids))
     return playlist
 
@@ -158,6 +161,11 @@ def playlist_tracks_set(playlist: Playlist, *, track_ids: list[int]) -> None:
             for position, track_id in enumerate(track_ids, start=1)
         )
         Playlist.objects.filter(pk=playlist.pk).update(updated_at=timezone.now())
+
+
+def _text(text: str) -> str:
+    """A description as typed, its line breaks kept, without what no database stores (NUL, controls)."""
+    return "\n".join(clean_text(line) for line in text.splitlines()).strip()
 
 
 def _seed(seed: int | None) -> int:

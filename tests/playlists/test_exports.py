@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 XSPF = "{http://xspf.org/ns/0/}"
 SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).parent.parent / "fixtures" / "xspf" / "xspf-1.rng")))
 ROADS_MBID = uuid.UUID("6b6fd9de-8ba5-4a6e-9cc0-e4b3b4c6b1c1")
-HOSTILE = 'Say "hi" <b>&amp;</b> \x00bell\x0b\nnext line 🎧 / ..\\'
+# PostgreSQL refuses NUL in text: there the hostile names are hostile without it.
+NUL = "\x00" if connection.vendor == "sqlite" else ""
+HOSTILE = f'Say "hi" <b>&amp;</b> {NUL}bell\x0b\nnext line 🎧 / ..\\'
 HOSTILE_CLEAN = 'Say "hi" <b>&amp;</b> bell\nnext line 🎧 / ..\\'  # NUL and \x0b are not XML characters
 
 
@@ -170,9 +172,9 @@ def test_an_unknown_format_is_refused():
     ("a" * 300, "a" * 80 + ".m3u8"),
 ])
 def test_file_names_are_safe_for_every_system_and_header(name, expected):
-    playlist = Playlist.objects.create(name=name)
+    playlist = Playlist(pk=12, name=name)  # as read: a name need not fit a column to be named safely
     filename = playlist_filename(playlist, "m3u8")
-    assert filename == (expected or f"playlist-{playlist.pk}.m3u8")
+    assert filename == (expected or "playlist-12.m3u8")
     assert not set(filename) & set('/\\"\x00\r\n')
     header = content_disposition_header(True, filename)
     assert "\n" not in header and header.startswith("attachment; filename")

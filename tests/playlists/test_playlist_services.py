@@ -224,3 +224,11 @@ def test_an_unticked_box_sends_no_and_a_ticked_one_yes():
     for data, expected in ((unticked, False), (ticked, True)):
         form = params_form(generator_get("similar"), data)
         assert form.is_valid() and form.cleaned_data["include_seeds"] is expected
+
+
+def test_names_and_descriptions_lose_what_no_database_stores(library):
+    playlist = playlist_generate(algorithm="top", params={"length": "2"}, name="Late\x00 night\n" + "x" * 300)
+    assert playlist.name == "Late night " + "x" * 189
+    playlist_update(playlist, name="  Mine\x0b ", description="Line one\x00\nline two")
+    playlist.refresh_from_db()
+    assert (playlist.name, playlist.description) == ("Mine", "Line one\nline two")
