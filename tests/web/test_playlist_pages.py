@@ -152,3 +152,12 @@ def test_the_form_shows_the_algorithms_own_settings_first(owner_client):
     html = owner_client.get(reverse("playlist_new"), {"algorithm": "rules"}).content.decode()
     assert html.index('name="p-rules"') < html.index('name="p-length"')
     assert "not played in the last 3 years" in html  # the example in the box
+
+
+def test_the_ai_form_says_which_settings_it_still_needs(owner_client, settings):
+    settings.AI_API_KEY = ""
+    html = owner_client.get(reverse("playlist_new"), {"algorithm": "ai"}).content.decode()
+    assert "The language model is not set up yet: set AI_API_KEY" in html
+    settings.AI_API_KEY = "sk-test"
+    html = owner_client.get(reverse("playlist_new"), {"algorithm": "ai"}).content.decode()
+    assert "not set up yet" not in html and 'name="p-prompt"' in html

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from core.resilience.services import service_missing_settings
 from playlists.generators import REGISTRY, generator_get
 from playlists.generators.base import GeneratorError, params_form
 from playlists.models import Playlist
@@ -43,7 +44,8 @@ def playlist_new(request):
     bound = request.method == "POST"
     form = params_form(generator, request.POST if bound else None, prefix=PARAMS_PREFIX)
     context = {"generator": generator, "generators": REGISTRY.values(), "form": form, "error": "",
-               "name": request.POST.get("name", ""), "weekly": bool(request.POST.get("refresh_weekly"))}
+               "name": request.POST.get("name", ""), "weekly": bool(request.POST.get("refresh_weekly")),
+               "missing": service_missing_settings(service="ai") if generator.uses_ai else []}
     if request.htmx and not bound:
         return render(request, "playlists/playlist_new.html#params", context)
     if bound and form.is_valid():
