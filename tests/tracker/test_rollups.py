@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Max, Min, Sum
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Album, Artist, Track
 from catalog.services.artist_merge import artist_merge
@@ -210,3 +211,11 @@ def test_track_totals_know_each_tracks_first_and_last_play_after_deletes():
     total = TrackTotal.objects.get(track_id=track.pk)
     assert (total.plays, total.first_played_at, total.last_played_at) == (1, utc(2024, 1, 5, 12), utc(2024, 1, 5, 12))
     assert Scrobble.objects.filter(track=track).aggregate(n=Count("*"))["n"] == 1
+
+
+def test_an_ingest_under_a_debug_cursor_keeps_the_rollups():
+    """DEBUG's cursor formats each statement with its parameters: strftime's '%w' must not reach it."""
+    with CaptureQueriesContext(connection):  # the debug cursor, as under DEBUG=True
+        result = scrobble_ingest(plays=[Play("Portishead", "Roads", utc(2024, 3, 1, 20, 7, 3))], source="lastfm")
+    assert result.added == 1
+    assert list(TrackTotal.objects.values_list("plays", flat=True)) == [1]

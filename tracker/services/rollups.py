@@ -128,10 +128,11 @@ def _grouped_adds(source: str) -> list[str]:
     return statements
 
 
-def rollups_add(cursor, *, source: str, params: tuple = ()) -> None:
-    """Add the figures of the plays `source` selects (see _grouped_adds) to the rollups."""
+def rollups_add(cursor, *, source: str) -> None:
+    """Add the figures of the plays in `source` (see _grouped_adds) to the rollups. The statements
+    hold strftime's '%' and take no parameters: no driver or debug cursor formats them."""
     for statement in _grouped_adds(source):
-        cursor.execute(statement, params)
+        cursor.execute(statement)
 
 
 @contextmanager

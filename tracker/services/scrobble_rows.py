@@ -100,7 +100,13 @@ def scrobble_rows_insert(rows: list[tuple], *, fresh: bool = False) -> int:
                            "ON CONFLICT DO NOTHING")
             inserted = max(0, cursor.rowcount)
             cursor.execute(f"DELETE FROM temp.{_STAGING}")
-            rollups_add(cursor, source=f"(SELECT * FROM {TABLE} WHERE id > %s)", params=(newest,))
+            # The new plays, by rowid range, into a table of their own: grouped straight from the
+            # plays, SQLite's planner walks a whole index for the GROUP BY order (900 ms a batch at
+            # a million plays, whatever the batch's size).
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_ADDED} AS SELECT {_COUNTED} FROM {TABLE} LIMIT 0")
+            cursor.execute(f"INSERT INTO temp.{_ADDED} SELECT {_COUNTED} FROM {TABLE} WHERE id > %s", [newest])
+            rollups_add(cursor, source=f"temp.{_ADDED}")
+            cursor.execute(f"DELETE FROM temp.{_ADDED}")
             return inserted
         cursor.execute(
             f"CREATE TEMPORARY TABLE {_STAGING} (track_id bigint, artist_id bigint, album_id bigint, "
