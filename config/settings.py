@@ -154,6 +154,9 @@ ENRICHMENT_LABEL_METHOD = env.str("ENRICHMENT_LABEL_METHOD", default="most_frequ
 ENRICHMENT_API_RATE_LIMIT = env.int("ENRICHMENT_API_RATE_LIMIT", default=10)
 ENRICHMENT_API_RATE_WINDOW = env.int("ENRICHMENT_API_RATE_WINDOW", default=60)
 # A running job beats this often (seconds); one silent for longer than the stale limit lost its
+# The ListenBrainz-compatible API (/apis/listenbrainz/1/): requests per token and window ("N/s", "N/10s", "N/m", "N/h";
+# empty lifts it), sent back as the X-RateLimit-* headers ListenBrainz clients pace themselves by.
+LISTENBRAINZ_RATE_LIMIT = env.str("LISTENBRAINZ_RATE_LIMIT", default="1000/10s")
 # worker and is shown as interrupted, then resumed by the next worker that starts.
 JOB_BEAT_SECONDS = env.float("JOB_BEAT_SECONDS", default=15)
 JOB_STALE_AFTER_SECONDS = env.float("JOB_STALE_AFTER_SECONDS", default=90)

@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("web.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # ListenBrainz-compatible submission: the path other self-hosted scrobble servers use
+    path("apis/listenbrainz/1/", include("tracker.listenbrainz_urls")),
 ]

@@ -6,12 +6,11 @@ authenticates must carry its CSRF token on writes (403 otherwise). A request wit
 with a wrong token, gets 401; an address that keeps sending wrong tokens gets 429 for a while.
 """
 
-from django.utils import timezone
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
-from core.models import ApiToken
-from core.services.throttle import api_token_failure_record, api_token_throttle_wait, client_address, wait_text
+from core.services.api_tokens import api_token_find
+from core.services.throttle import api_token_throttle_wait, client_address, wait_text
 
 
 class PersonalTokenAuth(HttpBearer):
@@ -20,12 +19,9 @@ class PersonalTokenAuth(HttpBearer):
         wait = api_token_throttle_wait(address=address)
         if wait:  # before the lookup: a blocked address learns nothing more about any token
             raise HttpError(429, f"Too many wrong tokens from this address, try again in {wait_text(wait)}.")
-        api_token = ApiToken.objects.select_related("user").filter(token_hash=ApiToken.hash(token)).first()
-        if api_token is None or not api_token.user.is_active:
-            api_token_failure_record(address=address)
+        api_token = api_token_find(raw_token=token, address=address)
+        if api_token is None:
             return None
-        if api_token.last_used_at is None or (timezone.now() - api_token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
         request.user = api_token.user
         return api_token.user
 

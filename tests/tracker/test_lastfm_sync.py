@@ -110,6 +110,18 @@ def test_the_poll_respects_the_switch_and_the_interval(fake_services):
     assert lastfm_poll() != "not due yet"
 
 
+def test_a_track_a_listenbrainz_scrobbler_reports_playing_outlives_the_next_poll_only(history):
+    from tracker.services.listenbrainz import now_playing_set
+
+    history.now_playing = None  # Last.fm reports nothing playing
+    lastfm_poll(force=True)
+    now_playing_set(artist="Portishead", title="Roads")  # a scrobbler's playing_now, between two polls
+    lastfm_poll(force=True)
+    assert now_playing().title == "Roads"
+    lastfm_poll(force=True)  # not reported again since the last poll: now it goes
+    assert now_playing() is None
+
+
 def test_a_stale_now_playing_is_not_shown(fake_services):
     lastfm_poll(force=True)
     TrackerState.objects.update(now_playing_seen_at=timezone.now() - timedelta(minutes=30))

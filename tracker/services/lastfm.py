@@ -73,7 +73,7 @@ def lastfm_poll(*, force: bool = False) -> str:
             return "polling is off"
         if state.last_poll_at and now - state.last_poll_at < timedelta(seconds=state.interval_seconds - 5):
             return "not due yet"
-    state.last_poll_at = now
+    previous_poll, state.last_poll_at = state.last_poll_at, now
     try:
         result, playing = _fetch_new_plays()
     except ServiceError as error:
@@ -81,7 +81,7 @@ def lastfm_poll(*, force: bool = False) -> str:
         state.save(update_fields=["last_poll_at", "last_error"])
         log.warning("Last.fm poll failed: %s", error)
         return f"failed: {error}"
-    _remember_now_playing(state, playing, now)
+    _remember_now_playing(state, playing, now, previous_poll)
     state.last_success_at, state.last_error = now, ""
     # Only what the poll owns: the switch and interval may have changed while it ran.
     state.save(update_fields=["last_poll_at", "last_success_at", "last_error", "now_playing_track",
@@ -114,8 +114,16 @@ def _fetch_new_plays() -> tuple[IngestResult, dict | None]:
     return scrobble_ingest(plays=plays, source=Scrobble.Source.LASTFM), playing
 
 
-def _remember_now_playing(state: TrackerState, playing: dict | None, now: datetime) -> None:
+def _remember_now_playing(state: TrackerState, playing: dict | None, now: datetime,
+                          previous_poll: datetime | None) -> None:
     if playing is None:
+        # A track another way in reported since the last poll (a ListenBrainz scrobbler's
+        # playing_now, perhaps during this very poll) is not Last.fm's to clear: the next poll is.
+        reported = TrackerState.objects.filter(pk=state.pk).values_list(
+            "now_playing_track_id", "now_playing_since", "now_playing_seen_at").first()
+        if reported and reported[2] and previous_poll and reported[2] > previous_poll:
+            state.now_playing_track_id, state.now_playing_since, state.now_playing_seen_at = reported
+            return
         state.now_playing_track, state.now_playing_since, state.now_playing_seen_at = None, None, None
         return
     track = track_resolve(artist=playing["artist"], title=playing["title"], album=playing["album"])
