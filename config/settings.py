@@ -240,6 +240,11 @@ SPOTIFY_AUTH_URL = env.str("SPOTIFY_AUTH_URL", default="https://accounts.spotify
 # The login page is SPOTIFY_AUTH_URL's host at /authorize. A refresh token set here wins over the account
 # connected on the settings page, which is stored encrypted with a key derived from SECRET_KEY.
 SPOTIFY_REDIRECT_URL = env.str("SPOTIFY_REDIRECT_URL", default="")
+# The Last.fm account: scrobbling the records logged as played ("I'm playing this") needs a
+# session key, obtained once through Last.fm's web auth page (connect on the settings page; stored
+# encrypted) or set here, which wins. LASTFM_API_SECRET signs the requests.
+LASTFM_AUTH_URL = env.str("LASTFM_AUTH_URL", default="https://www.last.fm/api/auth/")
+LASTFM_SESSION_KEY = env.str("LASTFM_SESSION_KEY", default="")
 SPOTIFY_REFRESH_TOKEN = env.str("SPOTIFY_REFRESH_TOKEN", default="")
 DISCOGS_TOKEN = env.str("DISCOGS_TOKEN", default="")
 DISCOGS_USERNAME = env.str("DISCOGS_USERNAME", default="")

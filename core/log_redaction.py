@@ -24,6 +24,9 @@ TOKEN_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     # "access_token": "…" (JSON), 'access_token': '…' (repr), access_token=… (query string, form body).
     (re.compile(rf"""(["']?\b(?:{_TOKEN_KEYS})["']?\s*[:=]\s*["']?)(?!\[redacted\])[^\s"'&,;}}\]]+""", re.I),
      rf"\g<1>{MASK}"),
+    # Last.fm's XML answers: the session key of auth.getSession (<key>…</key>), sk=… in a signed request.
+    (re.compile(r"(<key>)[^<]+(</key>)"), rf"\g<1>{MASK}\g<2>"),
+    (re.compile(r"(\bsk=)[^\s&]+"), rf"\g<1>{MASK}"),
     # The password of a URL: scheme://user:password@host
     (re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^\s:/@]*:)[^\s@/]+@", re.I), rf"\g<1>{MASK}@"),
 )

@@ -143,7 +143,8 @@ class ServiceMetric(models.Model):
 
 
 class ServiceAccount(models.Model):
-    """A user account of an outside service connected through OAuth (the Spotify playlist export).
+    """A user account of an outside service the user connected: Spotify (playlist export, through
+    OAuth) and Last.fm (scrobbling the turntable's plays, through its web auth).
 
     Only `core.services.service_accounts` reads or writes `token_encrypted`: a Fernet token whose
     key is derived from SECRET_KEY, so a copied database alone does not give the account away.
@@ -151,7 +152,8 @@ class ServiceAccount(models.Model):
 
     service = models.CharField(max_length=30, unique=True)
     account_name = models.CharField(max_length=200, blank=True, help_text="How the service names the account.")
-    token_encrypted = models.TextField(help_text="The refresh token, encrypted; never shown.")
+    token_encrypted = models.TextField(
+        help_text="The credential (Spotify's refresh token, Last.fm's session key), encrypted; never shown.")
     connected_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from catalog.models import Album, Artist, Track
@@ -12,7 +12,9 @@ from tracker.selectors import journal as journal_selectors
 from tracker.selectors import timeline as timeline_selectors
 from tracker.selectors.stats import DAY_RANGE_TEXT, day_in_range
 from tracker.selectors.tracker_status import TrackerStatus, tracker_status
+from tracker.selectors.turntable import turntable_session_get
 from tracker.services.lastfm import tracker_set
+from tracker.services.turntable import TurntableRefused, turntable_log, turntable_undo
 
 router = Router()
 
@@ -172,6 +174,121 @@ def history_timeline(request, date: str = ""):
         "truncated": len(plays) >= timeline_selectors.MAX_PLAYS_PER_DAY,
         "hours": [{"hour": hour, "count": len(rows), "plays": rows} for hour, rows in by_hour.items()],
     }
+
+
+# --- "I'm playing this": a record played on the turntable, logged as plays -------------------
+class TurntableLogIn(Schema):
+    album_id: int = Field(description="an owned record (an album with a copy in the collection)")
+    side: str = Field("", description='"A", "B"… a side, "1", "2"… a disc, "" or "whole" the whole record')
+    started_at: datetime | None = Field(
+        None, description="when the needle went down (without an offset: in the server's TIME_ZONE); now if left out")
+
+
+class TurntablePlayOut(Schema):
+    position: str
+    artist: str
+    title: str
+    album: str
+    played_at: datetime
+    duration_ms: int
+    estimated: bool = Field(description="the tracklist gives no length: the average was counted")
+    state: str = Field(description="pending (stored when it starts), stored, known (already in the journal), cut")
+    scrobble_id: int | None
+    lastfm: str = Field(description="off, due, sent, ignored, skipped or failed")
+    lastfm_note: str
+
+
+class TurntableSessionOut(Schema):
+    id: int
+    album: NamedRef
+    side: str
+    side_label: str
+    started_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    undone: bool
+    stored: int
+    pending: int
+    estimated: int
+    lastfm_error: str
+    plays: list[TurntablePlayOut]
+
+
+class TurntableUndoOut(Schema):
+    removed: int = Field(description="plays taken out of the journal")
+    stopped: int = Field(description="plays still to come that will not be stored")
+    on_lastfm: int = Field(description="plays already scrobbled: Last.fm cannot unscrobble, they stay there")
+    session: TurntableSessionOut
+
+
+def _session_out(session) -> dict:
+    plays = list(session.plays.all())
+    return {
+        "id": session.pk,
+        "album": {"id": session.album_id, "name": session.album.title},
+        "side": session.side, "side_label": session.side_label,
+        "started_at": session.started_at, "ends_at": session.ends_at, "created_at": session.created_at,
+        "undone": session.undone_at is not None,
+        "stored": sum(1 for p in plays if p.state == "stored"),
+        "pending": sum(1 for p in plays if p.state == "pending"),
+        "estimated": sum(1 for p in plays if p.estimated),
+        "lastfm_error": session.lastfm_error,
+        "plays": [{"position": p.position, "artist": p.artist, "title": p.title, "album": p.album,
+                   "played_at": p.played_at, "duration_ms": p.duration_ms, "estimated": p.estimated,
+                   "state": p.state, "scrobble_id": p.scrobble_id, "lastfm": p.lastfm, "lastfm_note": p.lastfm_note}
+                  for p in plays],
+    }
+
+
+def _owner_only(request) -> None:
+    # The plays go into the owner's journal, and to their Last.fm account.
+    if not request.user.is_staff:
+        raise HttpError(403, "Only the owner logs records as played.")
+
+
+@router.post(
+    "/history/log", response={201: TurntableSessionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    tags=["history"],
+    summary="Log an owned record (a side, a disc or the whole) as played from now or `started_at`",
+    description="Its tracks become plays back to back, each as long as the Discogs tracklist says (4 min when it "
+                "says nothing). Plays that have started are stored at once, the others as each starts; with "
+                "Last.fm connected for writing they are scrobbled there too, in the background. 409: not owned, "
+                "no tracklist yet, or this side was just logged; 422: unknown side or a start in the future.",
+)
+def history_log(request, payload: TurntableLogIn):
+    _owner_only(request)
+    try:
+        session = turntable_log(album_id=payload.album_id, side=payload.side, started_at=payload.started_at)
+    except TurntableRefused as refused:
+        raise HttpError(refused.status, refused.message) from None
+    return Status(201, _session_out(session))
+
+
+@router.get(
+    "/history/log/{session_id}", response={200: TurntableSessionOut, 404: ErrorOut}, tags=["history"],
+    summary="A logged session: its plays, which are stored, still to come, scrobbled",
+)
+def history_log_get(request, session_id: int):
+    session = turntable_session_get(session_id=session_id)
+    if session is None:
+        raise HttpError(404, f"No logged session with id {session_id}.")
+    return _session_out(session)
+
+
+@router.post(
+    "/history/log/{session_id}/undo", response={200: TurntableUndoOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    tags=["history"],
+    summary="Undo a session logged within a day: exactly its own plays leave the journal",
+    description="Plays still to come are not stored. Last.fm has no unscrobble: plays already sent stay there.",
+)
+def history_log_undo(request, session_id: int):
+    _owner_only(request)
+    try:
+        undone = turntable_undo(session_id=session_id)
+    except TurntableRefused as refused:
+        raise HttpError(refused.status, refused.message) from None
+    return {"removed": undone.removed, "stopped": undone.stopped, "on_lastfm": undone.on_lastfm,
+            "session": _session_out(turntable_session_get(session_id=session_id))}
 
 
 @router.get(

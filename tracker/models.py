@@ -217,3 +217,69 @@ class MonthHour(_Rollup):
         # Covers the all-time week heatmap's GROUP BY weekday, hour: read in order, no sort.
         indexes = [models.Index(fields=["weekday", "local_hour", "plays"], name="monthhour_week")]
 
+
+class TurntableSession(models.Model):
+    """A record, or one side of it, logged as played on the turntable ("I'm playing this").
+
+    Its tracks are planned back to back from `started_at` (tracker.services.turntable); each play
+    is stored through the ingest once it has started, and, when Last.fm is connected for writing,
+    scrobbled there once played. An undo removes exactly the plays this session stored.
+    """
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="turntable_sessions",
+                              help_text="The owned release that was played.")
+    side = models.CharField(max_length=10, blank=True, help_text="A, B… (vinyl side), 1, 2… (disc); empty: whole.")
+    side_label = models.CharField(max_length=40)
+    started_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    lastfm_error = models.CharField(max_length=300, blank=True, help_text="Why the last scrobbling to Last.fm failed.")
+    lastfm_failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["album", "-created_at"], name="turntable_album_latest")]
+
+    def __str__(self):
+        return f"{self.side_label} of {self.album} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class TurntablePlay(models.Model):
+    """One planned play of a turntable session, and what became of it in the journal and on Last.fm."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Not started yet"
+        STORED = "stored", "Stored"
+        KNOWN = "known", "Already in the journal"  # another source (or an earlier log) had it: not ours to undo
+        CUT = "cut", "Not played"  # undone, or another record was put on, before it started
+
+    class Lastfm(models.TextChoices):
+        OFF = "off", "Last.fm not connected"
+        DUE = "due", "To scrobble"
+        SENT = "sent", "Scrobbled"
+        IGNORED = "ignored", "Ignored by Last.fm"
+        SKIPPED = "skipped", "Not sent"
+        FAILED = "failed", "Failed"
+
+    session = models.ForeignKey(TurntableSession, on_delete=models.CASCADE, related_name="plays")
+    order = models.PositiveSmallIntegerField()
+    position = models.CharField(max_length=10, blank=True, help_text="As printed, e.g. A1.")
+    artist = models.CharField(max_length=255)
+    title = models.CharField(max_length=500)
+    album = models.CharField(max_length=500, help_text="The listening history's album title the play joins.")
+    played_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(help_text="The length counted: the tracklist's, or the average.")
+    estimated = models.BooleanField(default=False, help_text="The tracklist gives no length: the average was counted.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # A plain id, not a foreign key: deleting plays (a merge, a cascade) must stay a fast DELETE.
+    scrobble_id = models.BigIntegerField(null=True, blank=True, help_text="The play this session stored.")
+    lastfm = models.CharField(max_length=10, choices=Lastfm.choices, default=Lastfm.OFF)
+    lastfm_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["session", "order"]
+        constraints = [models.UniqueConstraint(fields=["session", "order"], name="turntable_play_order")]
+
+    def __str__(self):
+        return f"{self.title} at {self.played_at:%Y-%m-%d %H:%M}"

@@ -20,12 +20,14 @@ from web.views import (
     health,
     jobs,
     journal,
+    lastfm_account,
     login,
     metrics,
     playlists,
     settings,
     spotify,
     timeline,
+    turntable,
 )
 
 urlpatterns = [
@@ -41,6 +43,10 @@ urlpatterns = [
     path("collection/", collection.collection, name="collection"),
     path("collection/sync/", collection.collection_sync, name="collection_sync"),
     path("albums/<int:album_id>/", album.album_detail, name="album_detail"),
+    # I'm playing this (turntable)
+    path("albums/<int:album_id>/turntable/", turntable.turntable_log_view, name="turntable_log"),
+    path("albums/<int:album_id>/turntable/<int:session_id>/undo/", turntable.turntable_undo_view,
+         name="turntable_undo"),
     path("artists/<int:artist_id>/", artist.artist_detail, name="artist_detail"),
     path("artists/<int:entity_id>/refresh/", enrichment.enrich_refresh, {"entity": "artist"}, name="artist_refresh"),
     path("albums/<int:entity_id>/refresh/", enrichment.enrich_refresh, {"entity": "album"}, name="album_refresh"),
@@ -66,6 +72,10 @@ urlpatterns = [
     path("settings/spotify/callback/", spotify.spotify_callback, name="spotify_callback"),
     path("settings/spotify/disconnect/", spotify.spotify_disconnect, name="spotify_disconnect"),
     path("playlists/<int:playlist_id>/spotify/", spotify.spotify_export, name="playlist_spotify_export"),
+    # Last.fm account
+    path("settings/lastfm/connect/", lastfm_account.lastfm_connect, name="lastfm_connect"),
+    path("settings/lastfm/callback/", lastfm_account.lastfm_callback, name="lastfm_callback"),
+    path("settings/lastfm/disconnect/", lastfm_account.lastfm_disconnect, name="lastfm_disconnect"),
     path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
     path("jobs/<int:job_id>/resume/", jobs.job_resume, name="job_resume"),
     path("healthz", health.healthz, name="healthz"),

@@ -36,7 +36,8 @@ class ServiceSpec:
 SERVICES: dict[str, ServiceSpec] = {
     s.id: s
     for s in (
-        ServiceSpec("lastfm", "Last.fm", ("LASTFM_API_KEY", "LASTFM_USERNAME"), ("LASTFM_API_KEY", "LASTFM_API_SECRET"),
+        ServiceSpec("lastfm", "Last.fm", ("LASTFM_API_KEY", "LASTFM_USERNAME"),
+                    ("LASTFM_API_KEY", "LASTFM_API_SECRET", "LASTFM_SESSION_KEY"),
                     "LASTFM_API_URL", "API key", "LASTFM_API_KEY", "core.clients.checks.lastfm_check",
                     classifiers=(errors.from_pylast,), cache_kinds=("artist", "album", "similar", "tags"),
                     user_setting="LASTFM_USERNAME", default_rate="5/s"),

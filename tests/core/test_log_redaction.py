@@ -112,6 +112,9 @@ def test_the_logging_configuration_puts_the_filter_on_every_handler():
         ("GET /users/rj?token=abcd1234&page=2", "GET /users/rj?token=[redacted]&page=2"),
         ("redis://:s3cret@cache:6379/0", "redis://:[redacted]@cache:6379/0"),
         ("postgres://journal:pw@db/journal", "postgres://journal:[redacted]@db/journal"),
+        ("<session><name>rj</name><key>d580d57f32848f5dcf574d1ce18d78b2</key></session>",
+         "<session><name>rj</name><key>[redacted]</key></session>"),
+        ("method=track.scrobble&sk=d580d57f32848f5d&artist=Low", "method=track.scrobble&sk=[redacted]&artist=Low"),
         # Ordinary words stay.
         ("Bearer tokens are accepted; token_hash=ab; see https://example.org:8000/x", None),
         ("Bearer abc", None),  # too short to be a token

@@ -27,22 +27,153 @@ def install_default_routes(fake: FakeServices) -> None:
 
 
 # --- Last.fm ------------------------------------------------------------------------------
+@dataclass
+class FakeLastfmUser:
+    """The one account a user can connect to the fake Last.fm for writing, and what it was sent.
+
+    Tests reach it as `fake.lastfm_user`. The web auth page (`/lastfm/api/auth/`) hands out `token`
+    and sends the browser to the `cb` it was given; auth.getSession trades that token, once, for
+    the session key of `lastfm/xml/auth.getSession.xml`. `scrobbles` holds what track.scrobble
+    accepted (dicts of artist, track, album, timestamp); once it holds any, user.getRecentTracks
+    answers them, newest first, as Last.fm shows a user's own scrobbles. `ignore` maps a track
+    title to the (code, message) of the `ignoredMessage` Last.fm would answer for it.
+    """
+
+    name: str
+    session_key: str
+    token: str = "5c8e1d4b9f0a2e7c6b3d8f1a4e9c2b70"
+    authorized: bool = False  # the user agreed on the web auth page
+    token_used: bool = False
+    callback: str = ""
+    scrobbles: list[dict] = field(default_factory=list)
+    ignore: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def _lastfm_signature_ok(request: RecordedRequest, secret: str) -> bool:
+    """Last.fm's `api_sig`: the md5 of every parameter but `format` and `callback`, sorted by
+    name, as name then value, followed by the shared secret."""
+    import hashlib
+
+    params = {key: values[0] for key, values in request.form.items() if key not in ("api_sig", "format", "callback")}
+    expected = hashlib.md5(("".join(f"{k}{params[k]}" for k in sorted(params)) + secret).encode()).hexdigest()
+    return request.param("api_sig") == expected
+
+
+def _lastfm_failed(code: str, message: str) -> Reply:
+    return Reply(body=f'<?xml version="1.0" encoding="UTF-8"?>\n<lfm status="failed">\n'
+                      f'<error code="{code}">{message}</error>\n</lfm>\n', content_type="text/xml; charset=utf-8")
+
+
+def _lastfm_scrobble_answer(fake: FakeServices, user: FakeLastfmUser, request: RecordedRequest) -> Reply:
+    """track.scrobble: up to 50 scrobbles as `artist[i]`, `track[i]`, `timestamp[i]`…; one
+    `<scrobble>` each in the answer, shaped as `lastfm/xml/track.scrobble.xml`'s."""
+    from xml.dom import minidom
+
+    indexes = sorted(int(m[1]) for key in request.form if (m := re.fullmatch(r"timestamp\[(\d+)\]", key)))
+    if not indexes or len(indexes) > 50 or any(not request.param(f"{name}[{i}]") for i in indexes
+                                               for name in ("artist", "track")):
+        return _lastfm_failed("6", "Invalid parameters - Your request is missing a required parameter")
+    doc = minidom.parseString(fake.fixture_text("lastfm/xml/track.scrobble.xml"))
+    root = doc.getElementsByTagName("scrobbles")[0]
+    template = root.getElementsByTagName("scrobble")[0]
+    for node in list(root.getElementsByTagName("scrobble")):
+        root.removeChild(node)
+    accepted = ignored = 0
+    for i in indexes:
+        sent = {name: request.param(f"{name}[{i}]")
+                for name in ("artist", "track", "album", "albumArtist", "timestamp")}
+        code, message = user.ignore.get(sent["track"], ("0", ""))
+        node = template.cloneNode(deep=True)
+        for tag, value in (("track", sent["track"]), ("artist", sent["artist"]), ("album", sent["album"]),
+                           ("albumArtist", sent["albumArtist"]), ("timestamp", sent["timestamp"]),
+                           ("ignoredMessage", message)):
+            element = node.getElementsByTagName(tag)[0]
+            while element.firstChild:
+                element.removeChild(element.firstChild)
+            if value:
+                element.appendChild(doc.createTextNode(value))
+        node.getElementsByTagName("ignoredMessage")[0].setAttribute("code", code)
+        root.appendChild(node)
+        if code == "0":
+            accepted += 1
+            user.scrobbles.append(sent)
+        else:
+            ignored += 1
+    root.setAttribute("accepted", str(accepted))
+    root.setAttribute("ignored", str(ignored))
+    return Reply(body=doc.toxml(encoding="UTF-8"), content_type="text/xml; charset=utf-8")
+
+
+def _lastfm_recent_from_scrobbles(user: FakeLastfmUser, request: RecordedRequest) -> Reply:
+    """user.getRecentTracks over what the account scrobbled (`from` / `to` honoured), one page."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    def within(scrobble: dict) -> bool:
+        moment = int(scrobble["timestamp"])
+        return (not request.param("from") or moment >= int(request.param("from"))) and (
+            not request.param("to") or moment <= int(request.param("to")))
+
+    def text_date(moment: int) -> str:
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(moment, tz=UTC).strftime("%d %b %Y, %H:%M")
+
+    shown = sorted((s for s in user.scrobbles if within(s)), key=lambda s: -int(s["timestamp"]))
+    tracks = "".join(
+        f'<track><artist mbid="">{escape(s["artist"])}</artist><name>{escape(s["track"])}</name>'
+        f'<streamable>0</streamable><mbid></mbid><album mbid="">{escape(s["album"])}</album>'
+        f'<url>https://www.last.fm/music/_/_</url><date uts={quoteattr(s["timestamp"])}>'
+        f'{text_date(int(s["timestamp"]))}</date></track>\n' for s in shown)
+    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<lfm status="ok">\n<recenttracks user={quoteattr(user.name)} '
+            f'page="1" perPage="200" totalPages="{1 if shown else 0}" total="{len(shown)}">\n{tracks}'
+            f'</recenttracks>\n</lfm>\n')
+    return Reply(body=body, content_type="text/xml; charset=utf-8")
+
+
 def _lastfm(fake: FakeServices) -> None:
+    session = fake.fixture_text("lastfm/xml/auth.getSession.xml")
+    user = FakeLastfmUser(name=re.search(r"<name>(.*?)</name>", session)[1],
+                          session_key=re.search(r"<key>(.*?)</key>", session)[1])
+    fake.lastfm_user = user
+
     def error(request: RecordedRequest, name: str, status: int = 200) -> Reply:
         if request.param("format") == "json":
             return fake.fixture_reply(f"lastfm/{name}.json", status=status)
         return fake.fixture_reply(f"lastfm/xml/{name}.xml", status=status)
+
+    def signed(request: RecordedRequest) -> Reply | None:
+        """The refusal of a request that must be signed (and made as the user, with `sk`), if any."""
+        if request.method != "POST" or not _lastfm_signature_ok(request, fake.credentials["lastfm_api_secret"]):
+            return _lastfm_failed("13", "Invalid method signature supplied")
+        return None
 
     def answer(request: RecordedRequest, match) -> Reply:
         if fake.is_rejected("lastfm") or request.param("api_key") != fake.credentials["lastfm_api_key"]:
             return error(request, "error.invalid_api_key", status=403)
         method = request.param("method").lower()
         as_json = request.param("format") == "json"
+        if method == "auth.getsession":
+            if refused := signed(request):
+                return refused
+            if request.param("token") != user.token or user.token_used:
+                return _lastfm_failed("4", "Invalid authentication token supplied")
+            if not user.authorized:
+                return _lastfm_failed("14", "Unauthorized Token - This token has not been authorized")
+            user.token_used = True
+            return fake.fixture_reply("lastfm/xml/auth.getSession.xml")
+        if method == "track.scrobble":
+            if refused := signed(request):
+                return refused
+            if request.param("sk") != user.session_key:
+                return _lastfm_failed("9", "Invalid session key - Please re-authenticate")
+            return _lastfm_scrobble_answer(fake, user, request)
         if method == "user.getinfo":
             if request.param("user").casefold() != fake.credentials["lastfm_username"].casefold():
                 return error(request, "error.not_found")
             return fake.fixture_reply("lastfm/xml/user.getInfo.xml")
         if method == "user.getrecenttracks":
+            if user.scrobbles and not as_json:
+                return _lastfm_recent_from_scrobbles(user, request)
             page = "2" if request.param("page", "1") == "2" else "1"
             name = f"user.getRecentTracks.page{page}"
             return fake.fixture_reply(f"lastfm/{name}.json" if as_json else f"lastfm/xml/{name}.xml")
@@ -62,7 +193,21 @@ def _lastfm(fake: FakeServices) -> None:
         return Reply(body='<?xml version="1.0"?><lfm status="failed"><error code="3">Invalid Method</error></lfm>',
                      content_type="text/xml")
 
+    def web_auth(request: RecordedRequest, match) -> Reply:
+        # Last.fm's "Connect application" page; once the user agrees it sends the browser to `cb`
+        # with the token added to its query.
+        if request.param("api_key") != fake.credentials["lastfm_api_key"]:
+            return Reply(status=400, body="<html><body>Invalid API key</body></html>", content_type="text/html")
+        callback = request.param("cb")
+        if not callback:
+            return Reply(status=400, body="<html><body>No callback URL</body></html>", content_type="text/html")
+        user.authorized, user.callback = True, callback
+        joiner = "&" if "?" in callback else "?"
+        return Reply(status=302, headers={"Location": f"{callback}{joiner}{urlencode({'token': user.token})}"},
+                     content_type="text/html")
+
     fake.route("lastfm", "*", r"/2\.0/?", answer)
+    fake.route("lastfm", "GET", r"/api/auth/?", web_auth)
 
 
 # --- Spotify ------------------------------------------------------------------------------

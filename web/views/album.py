@@ -10,6 +10,7 @@ from django_q.tasks import async_task
 from core.resilience.services import service_configured
 from enrichment.selectors import enrichment_paused, facts_by_field
 from tracker.selectors.album_plays import album_view
+from web.views.turntable import turntable_panel
 
 
 def album_detail(request, album_id: int):
@@ -22,6 +23,8 @@ def album_detail(request, album_id: int):
         "facts": facts_by_field(entity_type="album", entity_id=view.album.pk),
         "refresh_url": reverse("album_refresh", args=[view.album.pk]),
         "paused": enrichment_paused(),
+        # "I'm playing this": for the owner, on a record with a copy in the collection
+        "turntable": turntable_panel(album=view.album) if view.copies and request.user.is_staff else None,
     })
 
 
