@@ -153,10 +153,10 @@ ENRICHMENT_LABEL_METHOD = env.str("ENRICHMENT_LABEL_METHOD", default="most_frequ
 # The API's enrich and refresh calls a user may make per window (seconds); 0 lifts the limit.
 ENRICHMENT_API_RATE_LIMIT = env.int("ENRICHMENT_API_RATE_LIMIT", default=10)
 ENRICHMENT_API_RATE_WINDOW = env.int("ENRICHMENT_API_RATE_WINDOW", default=60)
-# A running job beats this often (seconds); one silent for longer than the stale limit lost its
 # The ListenBrainz-compatible API (/apis/listenbrainz/1/): requests per token and window ("N/s", "N/10s", "N/m", "N/h";
 # empty lifts it), sent back as the X-RateLimit-* headers ListenBrainz clients pace themselves by.
 LISTENBRAINZ_RATE_LIMIT = env.str("LISTENBRAINZ_RATE_LIMIT", default="1000/10s")
+# A running job beats this often (seconds); one silent for longer than the stale limit lost its
 # worker and is shown as interrupted, then resumed by the next worker that starts.
 JOB_BEAT_SECONDS = env.float("JOB_BEAT_SECONDS", default=15)
 JOB_STALE_AFTER_SECONDS = env.float("JOB_STALE_AFTER_SECONDS", default=90)
@@ -206,6 +206,14 @@ IMPORT_MIN_MS_PLAYED = env.int("IMPORT_MIN_MS_PLAYED", default=30_000)  # shorte
 IMPORT_SKIP_PRIVATE_SESSIONS = env.bool("IMPORT_SKIP_PRIVATE_SESSIONS", default=False)
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=1024)  # per upload on the settings page
 
+# --- Backups (core/services/backups.py; `python manage.py backup`, nightly at 03:30) ----
+# The folder for the database's copies (relative to the project, like JOURNAL_DATA_DIR); another
+# disk's is safer. Each day's newest copy is kept for BACKUP_KEEP_DAILY days, then each week's for
+# BACKUP_KEEP_WEEKLY more weeks.
+BACKUP_DIR = BASE_DIR / (env.str("BACKUP_DIR", default="") or DATA_DIR / "backups")  # empty: the default
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=7)
+BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=4)
+
 # --- Internationalization -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -231,6 +239,11 @@ LASTFM_API_KEY = env.str("LASTFM_API_KEY", default="")
 LASTFM_API_SECRET = env.str("LASTFM_API_SECRET", default="")
 LASTFM_USERNAME = env.str("LASTFM_USERNAME", default="")
 LASTFM_API_URL = env.str("LASTFM_API_URL", default="https://ws.audioscrobbler.com/2.0/")
+# The Last.fm account: scrobbling the records logged as played ("I'm playing this") needs a
+# session key, obtained once through Last.fm's web auth page (connect on the settings page; stored
+# encrypted) or set here, which wins. LASTFM_API_SECRET signs the requests.
+LASTFM_AUTH_URL = env.str("LASTFM_AUTH_URL", default="https://www.last.fm/api/auth/")
+LASTFM_SESSION_KEY = env.str("LASTFM_SESSION_KEY", default="")
 SPOTIFY_CLIENT_ID = env.str("SPOTIFY_CLIENT_ID", default="")
 SPOTIFY_CLIENT_SECRET = env.str("SPOTIFY_CLIENT_SECRET", default="")
 SPOTIFY_API_URL = env.str("SPOTIFY_API_URL", default="https://api.spotify.com/v1/")
@@ -240,11 +253,6 @@ SPOTIFY_AUTH_URL = env.str("SPOTIFY_AUTH_URL", default="https://accounts.spotify
 # The login page is SPOTIFY_AUTH_URL's host at /authorize. A refresh token set here wins over the account
 # connected on the settings page, which is stored encrypted with a key derived from SECRET_KEY.
 SPOTIFY_REDIRECT_URL = env.str("SPOTIFY_REDIRECT_URL", default="")
-# The Last.fm account: scrobbling the records logged as played ("I'm playing this") needs a
-# session key, obtained once through Last.fm's web auth page (connect on the settings page; stored
-# encrypted) or set here, which wins. LASTFM_API_SECRET signs the requests.
-LASTFM_AUTH_URL = env.str("LASTFM_AUTH_URL", default="https://www.last.fm/api/auth/")
-LASTFM_SESSION_KEY = env.str("LASTFM_SESSION_KEY", default="")
 SPOTIFY_REFRESH_TOKEN = env.str("SPOTIFY_REFRESH_TOKEN", default="")
 DISCOGS_TOKEN = env.str("DISCOGS_TOKEN", default="")
 DISCOGS_USERNAME = env.str("DISCOGS_USERNAME", default="")
@@ -386,4 +394,7 @@ JOURNAL_SCHEDULES = [
      "repeats": -1},
     {"name": "database statistics", "func": "core.tasks.database_optimize_task", "schedule_type": "C",
      "cron": "30 4 * * *", "repeats": -1},  # 04:30: SQLite's planner statistics (core/services/maintenance.py)
+    # Backups: a consistent copy every night, rotated (core/services/backups.py).
+    {"name": "database backup", "func": "core.tasks.database_backup_task", "schedule_type": "C",
+     "cron": "30 3 * * *", "repeats": -1},  # 03:30 in TIME_ZONE
 ]

@@ -1,4 +1,5 @@
-"""Tasks of the shared kernel: the worker's heartbeat, what a worker does as it starts, database upkeep."""
+"""Tasks of the shared kernel: the worker's heartbeat, what a worker does as it starts, database upkeep
+and backups."""
 
 import logging
 import threading
@@ -9,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.priority import background_priority
+from core.services.backups import backup_create
 from core.services.jobs import jobs_resume_interrupted
 from core.services.maintenance import database_optimize
 
@@ -29,6 +31,11 @@ def worker_heartbeat() -> str:
 
 def database_optimize_task() -> str:
     return database_optimize()
+
+
+def database_backup_task() -> str:
+    """The nightly backup (JOURNAL_SCHEDULES), the same as `python manage.py backup`."""
+    return backup_create().summary()
 
 
 def worker_started(**_signal_kwargs) -> None:

@@ -4,8 +4,11 @@ other sources' values when they disagree."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from catalog.models import Album, Artist, Track
 from core.resilience import breaker_state
 from core.resilience.breaker import OPEN
 from core.resilience.services import service_get
@@ -50,3 +53,50 @@ def enrichment_paused() -> list[str]:
     services = dict.fromkeys(provider.service for provider in providers_get())
     return [f"{service_get(service=service).label} is paused after repeated failures; its values may be out of date."
             for service in services if breaker_state(service=service).state == OPEN]
+
+
+# --- Journal export -------------------------------------------------------------------------
+FACT_EXPORT_BATCH_SIZE = 900  # ids a batch looks names up for: under any SQLite's 999 parameters
+_FACT_ENTITIES = {Fact.Entity.ARTIST: (Artist, "name"), Fact.Entity.ALBUM: (Album, "title"),
+                  Fact.Entity.TRACK: (Track, "title")}
+
+
+def fact_export_rows(*, batch_size: int | None = None) -> Iterator[dict]:
+    """Every fact with its evidence, by id, read in batches; each names its artist, album or track
+    (None when that row is gone), so the journal's JSON export stands on its own."""
+    batch_size = batch_size or FACT_EXPORT_BATCH_SIZE
+    facts = Fact.objects.order_by("id").values_list(
+        "id", "entity_type", "entity_id", "field", "value", "provider", "retrieved_at", "confidence", "evidence",
+        "expires_at",
+    )
+    after = 0
+    while rows := list(facts.filter(id__gt=after)[:batch_size]):
+        names = _entity_names(rows)
+        for _, entity_type, entity_id, name, value, provider, retrieved_at, confidence, evidence, expires_at in rows:
+            yield {
+                "entity_type": entity_type, "entity_id": entity_id,
+                "entity_name": names.get((entity_type, entity_id)), "field": name, "value": value,
+                "provider": provider, "retrieved_at": _utc_text(retrieved_at), "confidence": confidence,
+                "evidence": evidence, "expires_at": _utc_text(expires_at),
+            }
+        after = rows[-1][0]
+        if len(rows) < batch_size:
+            return
+
+
+def _entity_names(rows: list[tuple]) -> dict[tuple[str, int], str]:
+    """(entity type, id) → name of the entities a batch of facts is about: a query per kind."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    for _, entity_type, entity_id, *_ in rows:
+        ids[entity_type].add(entity_id)
+    names = {}
+    for entity_type, wanted in ids.items():
+        if entity_type in _FACT_ENTITIES:
+            model, column = _FACT_ENTITIES[entity_type]
+            for pk, name in model.objects.filter(pk__in=wanted).values_list("pk", column):
+                names[(entity_type, pk)] = name
+    return names
+
+
+def _utc_text(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None

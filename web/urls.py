@@ -14,9 +14,11 @@ from web.views import (
     analytics_year,
     art,
     artist,
+    backups,
     collection,
     dashboard,
     enrichment,
+    export,
     health,
     jobs,
     journal,
@@ -67,6 +69,8 @@ urlpatterns = [
     path("settings/tracker/backfill/", settings.tracker_backfill, name="tracker_backfill"),
     path("settings/imports/", settings.import_upload, name="import_upload"),
     path("settings/imports/<int:job_id>/", settings.import_status, name="import_status"),
+    # Journal export
+    path("settings/export/", export.journal_export_download, name="journal_export"),
     # Spotify account and export
     path("settings/spotify/connect/", spotify.spotify_connect, name="spotify_connect"),
     path("settings/spotify/callback/", spotify.spotify_callback, name="spotify_callback"),
@@ -76,6 +80,8 @@ urlpatterns = [
     path("settings/lastfm/connect/", lastfm_account.lastfm_connect, name="lastfm_connect"),
     path("settings/lastfm/callback/", lastfm_account.lastfm_callback, name="lastfm_callback"),
     path("settings/lastfm/disconnect/", lastfm_account.lastfm_disconnect, name="lastfm_disconnect"),
+    # Backups
+    path("settings/backups/<str:name>", backups.backup_download, name="backup_download"),
     path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
     path("jobs/<int:job_id>/resume/", jobs.job_resume, name="job_resume"),
     path("healthz", health.healthz, name="healthz"),

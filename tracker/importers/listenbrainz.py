@@ -58,23 +58,24 @@ def _play(listen, name: str, line: int) -> Play:
             or not isinstance(listen.get("track_metadata"), dict)):
         raise ImportFileError(name, line, "not a ListenBrainz listen (no listened_at / track_metadata)")
     meta = listen["track_metadata"]
-    info = meta.get("additional_info") or {}
+    info = meta.get("additional_info")
+    info = info if isinstance(info, dict) else {}
     return Play(
         artist=meta.get("artist_name") or "",
         title=meta.get("track_name") or "",
         album=meta.get("release_name") or "",
         played_at=utc_from_epoch(listen["listened_at"], name, line),
-        duration_ms=_duration_ms(info),
+        duration_ms=_ms(info, "duration_ms") or _ms(info, "duration", scale=1000),
+        # Spotify's listening time, as ListenBrainz's Spotify importer and this app's export keep it;
+        # loved, as this app's export writes it (ListenBrainz keeps feedback apart).
+        ms_played=_ms(info, "ms_played"),
+        loved=info.get("journal_loved") is True,
     )
 
 
-def _duration_ms(info: dict) -> int | None:
-    """The track's length from free-form `additional_info`; None when missing or implausible."""
+def _ms(info: dict, key: str, *, scale: int = 1) -> int | None:
+    """Milliseconds from free-form `additional_info[key]`; None when missing or implausible."""
     try:
-        if info.get("duration_ms") is not None:
-            return duration_ms(float(info["duration_ms"]))
-        if info.get("duration") is not None:
-            return duration_ms(float(info["duration"]) * 1000)
+        return None if info.get(key) is None else duration_ms(float(info[key]) * scale)
     except (TypeError, ValueError, OverflowError):
         return None
-    return None

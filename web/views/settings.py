@@ -16,6 +16,7 @@ from core.clients.checks import connection_check
 from core.models import ApiToken, Job
 from core.params import parse_id
 from core.resilience.services import SERVICES, service_configured, service_not_configured
+from core.selectors.backups import backup_overview
 from core.selectors.service_accounts import spotify_account_state
 from tracker.selectors.tracker_status import tracker_status
 from tracker.services.import_upload import IMPORT_KIND, UploadRejected, import_upload_start, upload_max_bytes
@@ -49,6 +50,7 @@ def settings_page(request):
         "discogs_configured": service_configured(service="discogs"),
         "discogs_username": settings.DISCOGS_USERNAME,
         "spotify_account": spotify_account_state(),
+        "backups": backup_overview(),
     }
     return render(request, "core/settings.html", context)
 
