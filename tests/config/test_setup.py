@@ -110,3 +110,16 @@ def test_it_migrates_a_fresh_sqlite_file_in_wal_mode_with_its_cache_table(tmp_pa
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )
     assert json.loads(health.stdout)["database"] == {"ok": True, "vendor": "sqlite"}
+
+
+def test_the_example_environment_file_runs_as_it_is(tmp_path):
+    """.env.example leaves DATABASE_URL (and the other services) empty: copied as .env, the app starts on SQLite."""
+    env = {**os.environ, "JOURNAL_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    example = (ROOT / ".env.example").read_text()
+    env.update(line.split("=", 1) for line in example.splitlines() if line and not line.startswith("#"))
+    engine = subprocess.run(
+        [sys.executable, "-c", "import django;django.setup();from django.conf import settings;"
+         "print(settings.DATABASES['default']['ENGINE'])"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )
+    assert engine.stdout.strip() == "django.db.backends.sqlite3"
