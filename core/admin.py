@@ -52,16 +52,16 @@ class JobAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are issued by `manage.py create_api_token USERNAME`, which shows the token once.
-
-    The admin lists, renames and revokes (deletes) them; the stored hash is never shown.
+    """Tokens are issued on the settings page or by `manage.py create_api_token USERNAME [--read-only]`,
+    which show the token once. The admin lists, renames, rescopes and revokes (deletes) them; the
+    stored hash is never shown.
     """
 
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at"]
+    list_display = ["name", "user", "prefix", "scope", "created_at", "last_used_at"]
     list_select_related = ["user"]
-    list_filter = ["user"]
+    list_filter = ["user", "scope"]
     search_fields = ["name", "prefix", "user__username"]
-    fields = ["name", "user", "prefix", "created_at", "last_used_at"]
+    fields = ["name", "user", "prefix", "scope", "created_at", "last_used_at"]
     readonly_fields = ["user", "prefix", "created_at", "last_used_at"]
 
     def has_add_permission(self, request):

@@ -9,6 +9,14 @@ from core.models import Job
 router = Router(tags=["account"])
 
 
+class ValidationIssue(Schema):
+    """One reason a request's body or parameters were refused: ninja's 422 lists them in `detail`."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
 class MeOut(Schema):
     username: str
     is_staff: bool

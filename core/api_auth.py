@@ -4,12 +4,13 @@ The token is tried first and stands alone: it is not a cookie, so a cross-site p
 the browser send it and no CSRF token is asked for. The session is a cookie, so a request it
 authenticates must carry its CSRF token on writes (403 otherwise). A request with neither, or
 with a wrong token, gets 401; an address that keeps sending wrong tokens gets 429 for a while.
+A read-only token gets 403 on anything but GET, HEAD and OPTIONS.
 """
 
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
-from core.services.api_tokens import api_token_find
+from core.services.api_tokens import api_token_find, api_token_refusal
 from core.services.throttle import api_token_throttle_wait, client_address, wait_text
 
 
@@ -22,6 +23,8 @@ class PersonalTokenAuth(HttpBearer):
         api_token = api_token_find(raw_token=token, address=address)
         if api_token is None:
             return None
+        if refusal := api_token_refusal(api_token=api_token, method=request.method):
+            raise HttpError(403, refusal)
         request.user = api_token.user
         return api_token.user
 

@@ -72,7 +72,14 @@ class Job(models.Model):
 
 
 class ApiToken(models.Model):
-    """A personal API token; only its SHA-256 is stored, the token is shown once."""
+    """A personal API token; only its SHA-256 is stored, the token is shown once.
+
+    A read-only token may only read (GET, HEAD, OPTIONS); a read-write token may also write.
+    """
+
+    READ, WRITE = "read", "write"
+    SCOPES = [(READ, "Read only"), (WRITE, "Read and write")]
+    SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, default="default")
@@ -80,6 +87,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8, help_text="First characters, to recognise the token.")
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=5, choices=SCOPES, default=WRITE)
 
     class Meta:
         ordering = ["-created_at"]
@@ -87,16 +95,26 @@ class ApiToken(models.Model):
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
 
+    @property
+    def read_only(self) -> bool:
+        return self.scope == self.READ
+
+    def allows(self, method: str) -> bool:
+        """Whether this token may make a request with HTTP `method`."""
+        return not self.read_only or method.upper() in self.SAFE_METHODS
+
     @staticmethod
     def hash(raw_token: str) -> str:
         return hashlib.sha256(raw_token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, *, user, name: str = "default") -> tuple["ApiToken", str]:
+    def issue(cls, *, user, name: str = "default", scope: str = WRITE) -> tuple["ApiToken", str]:
         """A new token named `name` (cleaned, cut to its column; "default" when nothing is left)."""
         name = clean_text(name or "", cls._meta.get_field("name").max_length) or "default"
+        if scope not in (cls.READ, cls.WRITE):
+            raise ValueError(f"Unknown token scope {scope!r}.")
         raw = "mj_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, token_hash=cls.hash(raw), prefix=raw[:8])
+        token = cls.objects.create(user=user, name=name, token_hash=cls.hash(raw), prefix=raw[:8], scope=scope)
         return token, raw
 
 

@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from core.normalize import clean_text
-from core.services.api_tokens import api_token_find
+from core.services.api_tokens import api_token_find, api_token_refusal
 from core.services.throttle import api_token_throttle_wait, client_address, wait_text
 from tracker.services.ingest import (
     ALBUM_TITLE_LENGTH,
@@ -206,6 +206,8 @@ class _Caller:
             self.token = api_token_find(raw_token=raw_token, address=address)
             if self.token is None:
                 self.status, self.error = 401, "Invalid authorization token."
+            elif refusal := api_token_refusal(api_token=self.token, method=request.method):
+                self.status, self.error = 403, refusal  # a read-only token submitting listens
         self.window = listenbrainz_rate_take(key=f"token:{self.token.pk}" if self.token else f"address:{address}")
 
 

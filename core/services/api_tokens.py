@@ -8,6 +8,7 @@ from core.models import ApiToken
 from core.services.throttle import api_token_failure_record
 
 LAST_USED_EVERY = 60  # seconds: a client's every request need not write its token's row
+READ_ONLY_REFUSAL = "This token is read-only."
 
 
 def api_token_find(*, raw_token: str, address: str) -> ApiToken | None:
@@ -22,3 +23,8 @@ def api_token_find(*, raw_token: str, address: str) -> ApiToken | None:
     if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
     return api_token
+
+
+def api_token_refusal(*, api_token: ApiToken, method: str) -> str | None:
+    """Why `api_token` may not make a `method` request (a read-only token writing), or None."""
+    return None if api_token.allows(method) else READ_ONLY_REFUSAL

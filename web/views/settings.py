@@ -35,7 +35,8 @@ def settings_page(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create_token":
-            token, new_token = ApiToken.issue(user=request.user, name=request.POST.get("name", ""))
+            scope = ApiToken.READ if request.POST.get("scope") == ApiToken.READ else ApiToken.WRITE
+            token, new_token = ApiToken.issue(user=request.user, name=request.POST.get("name", ""), scope=scope)
         elif action == "revoke_token":
             token_id = parse_id(request.POST.get("token_id", ""))
             deleted = ApiToken.objects.filter(user=request.user, pk=token_id).delete()[0] if token_id else 0
