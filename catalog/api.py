@@ -7,6 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
+from catalog.selectors.api_versions import collection_data_version  # ETag / 304
 from catalog.selectors.collection import (
     SORTS,
     collection_artists,
@@ -15,6 +16,7 @@ from catalog.selectors.collection import (
     owned_albums,
 )
 from catalog.services.discogs_sync import discogs_sync_queue
+from core.api_caching import conditional_read  # ETag / 304
 from core.resilience.services import service_not_configured
 
 router = Router(tags=["collection"])
@@ -117,6 +119,7 @@ class Error(Schema):
 
 @router.get("/collection/albums", response={200: list[AlbumOut], 400: Error},
             summary="Owned albums, filtered, sorted and paginated")
+@conditional_read(collection_data_version)  # ETag / 304
 @paginate(Pages, page_size=60)
 def collection_albums(request, filters: Query[AlbumFilters]):
     """Sorts: added, artist, title, year, plays, last_played. Filters as on the collection page."""
@@ -129,6 +132,7 @@ def collection_albums(request, filters: Query[AlbumFilters]):
 
 
 @router.get("/collection/artists", response={200: list[ArtistOut], 400: Error}, summary="Artists of the owned albums")
+@conditional_read(collection_data_version)  # ETag / 304
 @paginate(Pages, page_size=100)
 def collection_artist_list(request, q: str = "", sort: str = "name"):
     """Sorts: name, owned (most owned albums first)."""

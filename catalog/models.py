@@ -229,6 +229,9 @@ class Track(models.Model):
         self.title_key = title_key(self.title)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("track_detail", args=[self.pk])
+
     @property
     def duration_display(self) -> str:
         if not self.duration_ms:

@@ -12,8 +12,10 @@ from core.api import router as core_router
 from core.api_auth import api_auth
 from enrichment.api import router as enrichment_router
 from playlists.api import router as playlists_router
+from playlists.api_search import router as search_router  # Search
 from tracker.api import router as tracker_router
 from tracker.api_analytics import router as analytics_router
+from web.api_library import router as library_router  # Artist, album and track read endpoints
 
 
 class LocalSwagger(Swagger):
@@ -39,3 +41,7 @@ api.add_router("/enrichment/", enrichment_router)
 api.add_router("/", tracker_router)
 api.add_router("/analytics/", analytics_router)
 api.add_router("/", playlists_router)
+# Search
+api.add_router("/", search_router)
+# Artist, album and track read endpoints
+api.add_router("/", library_router)

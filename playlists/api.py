@@ -13,9 +13,12 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StringConstraints
 
+from core.api_caching import conditional_read  # ETag / 304
+from core.params import MAX_ID
 from playlists.generators import REGISTRY
 from playlists.generators.base import Generator, GeneratorError, generator_parameters
 from playlists.models import Playlist, PlaylistTrack
+from playlists.selectors.api_versions import playlists_data_version  # ETag / 304
 from playlists.selectors.exports import FORMATS, playlist_export
 from playlists.selectors.playlists import playlists_after, with_totals
 from playlists.services.playlists import playlist_create, playlist_generate, playlist_tracks_set, playlist_update
@@ -30,7 +33,8 @@ MAX_TRACKS = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
 
 PlaylistName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-TrackIds = Annotated[list[int], Field(max_length=MAX_TRACKS, description="track ids in playlist order")]
+TrackId = Annotated[int, Field(ge=1, le=MAX_ID)]  # beyond a bigint, the database refuses the query itself
+TrackIds = Annotated[list[TrackId], Field(max_length=MAX_TRACKS, description="track ids in playlist order")]
 
 
 class PlaylistSummaryOut(Schema):
@@ -166,6 +170,7 @@ def _algorithm_out(generator: Generator) -> dict:
 
 @router.get("/playlists", response={200: PlaylistPageOut, 400: ErrorOut},
             summary="Playlists, newest first; page on with `cursor=next_cursor`")
+@conditional_read(playlists_data_version)  # ETag / 304
 def playlists_list(request, query: Query[PlaylistPageQuery]):
     position = decode_cursor(query.cursor) if query.cursor else None
     if query.cursor and position is None:
@@ -205,6 +210,7 @@ def playlists_algorithms(request):
 
 @router.get("/playlists/{playlist_id}", response={200: PlaylistOut, 404: ErrorOut},
             summary="One playlist with its tracks in order, each with the reason it was chosen")
+@conditional_read(playlists_data_version)  # ETag / 304
 def playlist_detail(request, playlist_id: int):
     return _playlist_out(playlist_id)
 

@@ -7,9 +7,12 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from catalog.models import Album, Artist, Track
+from core.api import ValidationIssue
+from core.api_caching import conditional_read  # ETag / 304
 from core.resilience.services import service_not_configured
 from tracker.selectors import journal as journal_selectors
 from tracker.selectors import timeline as timeline_selectors
+from tracker.selectors.api_versions import history_data_version  # ETag / 304
 from tracker.selectors.stats import DAY_RANGE_TEXT, day_in_range
 from tracker.selectors.tracker_status import TrackerStatus, tracker_status
 from tracker.selectors.turntable import turntable_session_get
@@ -20,7 +23,7 @@ router = Router()
 
 
 class ErrorOut(Schema):
-    detail: str
+    detail: str | list[ValidationIssue]  # the list: a body or parameters that fail validation (422)
 
 
 class NamedRef(Schema):
@@ -129,6 +132,7 @@ def _status_out(status: TrackerStatus) -> dict:
     "/history/tracks", response={200: HistoryPageOut, 400: ErrorOut, 404: ErrorOut}, tags=["history"],
     summary="Plays, newest first, with the journal's filters; page on with `cursor=next_cursor`",
 )
+@conditional_read(history_data_version)  # ETag / 304
 def history_tracks(request, filters: Query[HistoryFilters]):
     try:
         parsed = journal_selectors.parse_filters(
@@ -154,6 +158,7 @@ def history_tracks(request, filters: Query[HistoryFilters]):
     "/history/timeline", response={200: TimelineOut, 400: ErrorOut}, tags=["history"],
     summary="One local day's plays, hour by hour (today without `date`)",
 )
+@conditional_read(history_data_version)  # ETag / 304
 def history_timeline(request, date: str = ""):
     if date:
         try:

@@ -6,8 +6,10 @@ from datetime import date, datetime
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from core.api_caching import conditional_read  # ETag / 304
 from tracker.api import ErrorOut
 from tracker.selectors import analytics, habits, shelf
+from tracker.selectors.api_versions import library_data_version  # ETag / 304
 from tracker.selectors.periods import Period, PeriodError, period_parse
 from tracker.selectors.year_review import year_in_range, year_review
 
@@ -95,6 +97,7 @@ def ranked_out(rows, name: str) -> list[dict]:
 
 @router.get("/year/{year}", response={200: YearOut, 404: ErrorOut},
             summary="A year in review: minutes, plays, tops, discoveries, peak day, months and records bought")
+@conditional_read(library_data_version)  # ETag / 304
 def analytics_year(request, year: int):
     if not year_in_range(year):
         raise HttpError(404, "No review of that year")
@@ -146,6 +149,7 @@ class TopQuery(PeriodQuery):
 
 @router.get("/top", response={200: TopOut, 400: ErrorOut},
             summary="Top artists, albums or tracks of a period, by plays or by time listened")
+@conditional_read(library_data_version)  # ETag / 304
 def analytics_top(request, query: Query[TopQuery]):
     period = period_of(query)
     if query.kind not in analytics.KINDS:
@@ -195,6 +199,7 @@ def _totals_out(totals) -> dict:
 
 @router.get("/over-time", response={200: OverTimeOut, 400: ErrorOut},
             summary="Plays per day, week or month of a period, and its totals against the previous period")
+@conditional_read(library_data_version)  # ETag / 304
 def analytics_over_time(request, query: Query[PeriodQuery]):
     period = period_of(query)
     comparison = analytics.compare(period=period, unknown_ms=analytics.unknown_play_ms())
@@ -217,6 +222,7 @@ class HeatmapOut(Schema):
 
 @router.get("/heatmap", response={200: HeatmapOut, 400: ErrorOut},
             summary="Plays per weekday and local hour of a period")
+@conditional_read(library_data_version)  # ETag / 304
 def analytics_heatmap(request, query: Query[PeriodQuery]):
     period = period_of(query)
     week = analytics.week_hours_of(period=period)
@@ -239,6 +245,7 @@ class DiscoveriesOut(Schema):
 
 @router.get("/discoveries", response={200: DiscoveriesOut, 400: ErrorOut},
             summary="Artists first heard in a period, per month and newest first with their first track")
+@conditional_read(library_data_version)  # ETag / 304
 def analytics_discoveries(request, query: Query[PeriodQuery]):
     period = period_of(query)
     return {
@@ -277,6 +284,7 @@ def _streak_out(streak) -> dict | None:
 
 @router.get("/streaks", response={200: StreaksOut, 400: ErrorOut},
             summary="The longest run of listening days, the current one, and the longest run of one artist")
+@conditional_read(library_data_version)  # ETag / 304
 def analytics_streaks(request, query: Query[PeriodQuery]):
     period = period_of(query)
     days = habits.listening_days(period=period)
@@ -313,6 +321,7 @@ class SessionsOut(Schema):
 
 @router.get("/sessions", response={200: SessionsOut, 400: ErrorOut},
             summary="Listening sessions of a period (a gap over 30 min between two plays' starts ends one)")
+@conditional_read(library_data_version)  # ETag / 304
 def analytics_sessions(request, query: Query[PeriodQuery]):
     period = period_of(query)
     found = habits.play_habits(period=period, listening_days=len(habits.listening_days(period=period)))
@@ -351,11 +360,13 @@ def _sound(period: Period, kind: str) -> dict:
 
 @router.get("/tags", response={200: SoundOut, 400: ErrorOut},
             summary="Top genres and tags of a period (each album play counts for its three heaviest tags)")
+@conditional_read(library_data_version)  # ETag / 304
 def analytics_tags(request, query: Query[PeriodQuery]):
     return _sound(period_of(query), "tags")
 
 
 @router.get("/labels", response={200: SoundOut, 400: ErrorOut}, summary="Top record labels of a period")
+@conditional_read(library_data_version)  # ETag / 304
 def analytics_labels(request, query: Query[PeriodQuery]):
     return _sound(period_of(query), "labels")
 
@@ -372,6 +383,7 @@ class ErasOut(Schema):
 
 @router.get("/era", response={200: ErasOut, 400: ErrorOut},
             summary="Plays of a period by decade of the album's original year")
+@conditional_read(library_data_version)  # ETag / 304
 def analytics_era(request, query: Query[PeriodQuery]):
     period = period_of(query)
     view = shelf.shelf_view(period=period)
@@ -407,6 +419,7 @@ def _table_out(table) -> dict:
 
 @router.get("/owned-vs-played", response={200: OwnedOut, 400: ErrorOut},
             summary="The shelf against the stream: owned and never played, most played owned, a buy list")
+@conditional_read(library_data_version)  # ETag / 304
 def analytics_owned_vs_played(request, query: Query[PeriodQuery]):
     period = period_of(query)
     view = shelf.shelf_view(period=period)

@@ -26,9 +26,11 @@ from web.views import (
     login,
     metrics,
     playlists,
+    search,  # Search
     settings,
     spotify,
     timeline,
+    track,  # Track page
     turntable,
 )
 
@@ -50,6 +52,8 @@ urlpatterns = [
     path("albums/<int:album_id>/turntable/<int:session_id>/undo/", turntable.turntable_undo_view,
          name="turntable_undo"),
     path("artists/<int:artist_id>/", artist.artist_detail, name="artist_detail"),
+    # Track page
+    path("tracks/<int:track_id>/", track.track_detail, name="track_detail"),
     path("artists/<int:entity_id>/refresh/", enrichment.enrich_refresh, {"entity": "artist"}, name="artist_refresh"),
     path("albums/<int:entity_id>/refresh/", enrichment.enrich_refresh, {"entity": "album"}, name="album_refresh"),
     path("art/<str:kind>/<int:pk>.svg", art.placeholder_art, name="placeholder_art"),
@@ -84,6 +88,9 @@ urlpatterns = [
     path("settings/backups/<str:name>", backups.backup_download, name="backup_download"),
     path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
     path("jobs/<int:job_id>/resume/", jobs.job_resume, name="job_resume"),
+    # Search
+    path("search/", search.search_page, name="search"),
+    path("search/suggestions/", search.search_suggestions, name="search_suggestions"),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
     # Pages without our <link rel="icon"> (admin, API docs): browsers ask for /favicon.ico.

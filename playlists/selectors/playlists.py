@@ -91,7 +91,7 @@ class Detail:
 
 
 def playlist_detail(*, playlist: Playlist) -> Detail:
-    entries = list(playlist.entries.select_related("track__artist", "track__album").order_by("position"))
+    entries = list(playlist.entries.select_related("track__artist", "track__album__artist").order_by("position"))
     plays = dict(TrackTotal.objects.filter(track_id__in=[e.track_id for e in entries])
                  .values_list("track_id", "plays"))
     covers: list[Album] = []

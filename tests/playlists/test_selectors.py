@@ -44,3 +44,16 @@ def test_the_detail_lists_entries_in_order_with_plays_and_unknown_lengths():
     detail = playlist_detail(playlist=_playlist("Mix", [sour, roads]))
     assert [(e.track.title, e.plays) for e in detail.entries] == [("Sour Times", 0), ("Roads", 2)]
     assert (detail.duration_ms, detail.unknown_lengths, [a.title for a in detail.covers]) == (300_000, 1, ["Dummy"])
+
+
+def test_the_detail_and_its_mosaic_take_the_same_queries_however_many_covers(django_assert_num_queries):
+    from django.template.loader import render_to_string
+
+    from playlists.selectors.playlists import playlist_detail
+
+    tracks = [make_track(f"Song {n}", make_album(f"Album {n}", make_artist(f"Artist {n}"))) for n in range(6)]
+    playlist = _playlist("Mix", tracks)
+    with django_assert_num_queries(2):  # the entries with their tracks, artists and albums; their plays
+        detail = playlist_detail(playlist=playlist)
+        render_to_string("playlists/partials/mosaic.html", {"covers": detail.covers})
+    assert len(detail.covers) == 4
