@@ -44,7 +44,7 @@ def test_suggestions_wait_for_two_characters(owner_client, library):
 def test_the_results_page_groups_hits_by_kind_with_covers(owner_client, library):
     artist, album, track = library
     html = owner_client.get("/search/", {"q": "homogenic"}).content.decode()
-    assert "<h2 id=\"search-album\">Albums</h2>" in html and f'href="/albums/{album.pk}/"' in html
+    assert "<h2 class=\"card-title\" id=\"search-album\">Albums</h2>" in html and f'href="/albums/{album.pk}/"' in html
     assert "/art/album/" in html  # the album's placeholder cover
     html = owner_client.get("/search/", {"q": "bjork"}).content.decode()
     assert "Artists" in html and "Tracks" not in html
