@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.backends.signals import connection_created
 
 from catalog.models import CollectionItem
 from tests.fakes.discogs_gen import DiscogsCollection
@@ -16,10 +17,22 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _reads_take_no_table_locks(connection, **_kwargs) -> None:
+    """The live server's in-memory SQLite is one database in shared-cache mode, where a writer gets
+    "database table is locked" at once while any other connection reads that table — the progress
+    poll reading core_job as the worker writes it. Reading uncommitted lifts the readers' table
+    locks; the app's own file database (WAL) never meets this."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+
+
 @pytest.fixture
 def worker(monkeypatch):
     """Run enqueued tasks in a background thread, as a django-q2 worker would, not inside the request."""
     threads: list[threading.Thread] = []
+    connection_created.connect(_reads_take_no_table_locks)
+    _reads_take_no_table_locks(connection)
 
     def async_task(func, *args, **kwargs):
         from catalog import tasks
@@ -41,6 +54,7 @@ def worker(monkeypatch):
     yield threads
     for thread in threads:
         thread.join(timeout=30)
+    connection_created.disconnect(_reads_take_no_table_locks)
 
 
 def test_it_fills_the_progress_bar_while_the_records_arrive(browser, live_server, fake_services, worker):  # noqa: F811
