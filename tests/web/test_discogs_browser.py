@@ -2,10 +2,11 @@
 
 import os
 import threading
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.backends.signals import connection_created
 
 from catalog.models import CollectionItem
@@ -41,8 +42,17 @@ def worker(monkeypatch):
         target = getattr(tasks, func.rsplit(".", 1)[-1])
 
         def run():
+            # A real worker takes the task after the request that queued it has committed; here the
+            # thread may start while that request still writes: wait for it, as the queue would.
             try:
-                target(*args, **kwargs)
+                for attempt in range(50):
+                    try:
+                        target(*args, **kwargs)
+                        return
+                    except OperationalError as error:
+                        if "locked" not in str(error) or attempt == 49:
+                            raise
+                        time.sleep(0.1)
             finally:
                 connection.close()
 
