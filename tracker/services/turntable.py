@@ -35,7 +35,7 @@ from catalog.models import Album
 from core.clients.lastfm_user import LastfmScrobble, NotConnected, lastfm_scrobble_batch, lastfm_session_key
 from core.resilience.errors import AuthFailed, CircuitOpen, NotConfigured, ServiceError
 from core.resilience.services import service_configured
-from core.selectors.lastfm_account import lastfm_account_state
+from core.selectors.service_accounts import lastfm_account_state
 from tracker.models import Scrobble, TurntablePlay, TurntableSession
 from tracker.selectors.turntable import (
     UNDO_WITHIN,

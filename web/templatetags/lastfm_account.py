@@ -6,11 +6,11 @@ passes nothing for it.
 
 from django import template
 
-from core.selectors import lastfm_account
+from core.selectors import service_accounts
 
 register = template.Library()
 
 
 @register.simple_tag
-def lastfm_account_state() -> lastfm_account.LastfmAccountState:
-    return lastfm_account.lastfm_account_state()
+def lastfm_account_state() -> service_accounts.AccountState:
+    return service_accounts.lastfm_account_state()

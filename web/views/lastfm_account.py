@@ -5,10 +5,6 @@ ours rides in the callback URL it sends the user back to, and the callback takes
 that state is the one this session sent (a connection nobody started here is refused).
 """
 
-import secrets
-
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -17,23 +13,15 @@ from django.views.decorators.http import require_GET, require_POST
 from core.clients.lastfm import SERVICE
 from core.clients.lastfm_user import lastfm_auth_url, lastfm_session_from_token
 from core.resilience import ServiceError
-from core.selectors.lastfm_account import lastfm_account_state
+from core.selectors.service_accounts import lastfm_account_state
 from core.services.service_accounts import service_account_connect, service_account_disconnect
+from web.account_views import back_to_settings, owner_only, state_issue, state_matches
 
 SESSION_STATE = "lastfm_auth_state"
 
 
-def _owner_only(request: HttpRequest) -> None:
-    if not request.user.is_staff:
-        raise PermissionDenied
-
-
-def _back_to_settings(request: HttpRequest, *, notice: str = "", error: str = ""):
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, notice)
-    return redirect(f"{reverse('settings')}#lastfm-account")
+def _back_to_settings(request: HttpRequest, **message):
+    return back_to_settings(request, anchor="lastfm-account", **message)
 
 
 @require_GET
@@ -43,23 +31,21 @@ def lastfm_connect(request: HttpRequest):
     A link, not a form: the page's CSP (`form-action 'self'`) stops a form whose answer redirects to
     another site. Nothing is changed here; only the callback with this state connects.
     """
-    _owner_only(request)
-    state = secrets.token_urlsafe(32)
+    owner_only(request)
+    state = state_issue(request, key=SESSION_STATE)
     callback = request.build_absolute_uri(f"{reverse('lastfm_callback')}?state={state}")
     try:
         url = lastfm_auth_url(callback=callback)
     except ServiceError as unconfigured:
         return _back_to_settings(request, error=f"{unconfigured.message}.")
-    request.session[SESSION_STATE] = state
     return redirect(url)
 
 
 @require_GET
 def lastfm_callback(request: HttpRequest):
     """Where Last.fm sends the owner back: check the state, trade the token for a session key, store it."""
-    _owner_only(request)
-    expected = request.session.pop(SESSION_STATE, "")
-    if not expected or not secrets.compare_digest(expected, request.GET.get("state", "")):
+    owner_only(request)
+    if not state_matches(request, key=SESSION_STATE):
         return _back_to_settings(request, error="Last.fm's answer does not belong to a connection started here: "
                                                 "nothing was changed. Press “Connect Last.fm” again.")
     token = request.GET.get("token", "")
@@ -78,7 +64,7 @@ def lastfm_callback(request: HttpRequest):
 @require_POST
 def lastfm_disconnect(request: HttpRequest):
     """Forget the stored session key (LASTFM_SESSION_KEY, when set, stays in force)."""
-    _owner_only(request)
+    owner_only(request)
     removed = service_account_disconnect(service=SERVICE)
     notice = "Last.fm disconnected for scrobbling." if removed else "No Last.fm account was connected here."
     if lastfm_account_state().source == "environment":

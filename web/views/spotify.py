@@ -4,13 +4,9 @@ Only the owner (staff) acts here: the account is theirs. The callback takes the 
 `state` it carries is the one this session sent (a connection nobody started here is refused).
 """
 
-import secrets
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.clients.spotify_user import SERVICE, spotify_authorize_url, spotify_code_exchange
@@ -20,21 +16,13 @@ from core.selectors.service_accounts import spotify_account_state
 from core.services.service_accounts import service_account_connect, service_account_disconnect
 from playlists.models import Playlist
 from playlists.services.spotify_export import SpotifyExportRefused, playlist_spotify_export
+from web.account_views import back_to_settings, owner_only, state_issue, state_matches
 
 SESSION_STATE = "spotify_oauth_state"
 
 
-def _owner_only(request: HttpRequest) -> None:
-    if not request.user.is_staff:
-        raise PermissionDenied
-
-
-def _back_to_settings(request: HttpRequest, *, notice: str = "", error: str = ""):
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, notice)
-    return redirect(f"{reverse('settings')}#spotify")
+def _back_to_settings(request: HttpRequest, **message):
+    return back_to_settings(request, anchor="spotify", **message)
 
 
 @require_GET
@@ -44,22 +32,19 @@ def spotify_connect(request: HttpRequest):
     A link, not a form: the page's CSP (`form-action 'self'`) stops a form whose answer redirects
     to another site. Nothing is changed here; only the callback with this state connects.
     """
-    _owner_only(request)
-    state = secrets.token_urlsafe(32)
+    owner_only(request)
     try:
-        url = spotify_authorize_url(state=state)
+        url = spotify_authorize_url(state=state_issue(request, key=SESSION_STATE))
     except ServiceError as unconfigured:
         return _back_to_settings(request, error=f"{unconfigured.message}.")
-    request.session[SESSION_STATE] = state
     return redirect(url)
 
 
 @require_GET
 def spotify_callback(request: HttpRequest):
     """Where Spotify sends the owner back: check the state, trade the code for tokens, store the token."""
-    _owner_only(request)
-    expected = request.session.pop(SESSION_STATE, "")
-    if not expected or not secrets.compare_digest(expected, request.GET.get("state", "")):
+    owner_only(request)
+    if not state_matches(request, key=SESSION_STATE):
         return _back_to_settings(request, error="Spotify's answer does not belong to a connection started here: "
                                                 "nothing was changed. Press “Connect Spotify” again.")
     if error := request.GET.get("error"):
@@ -81,7 +66,7 @@ def spotify_callback(request: HttpRequest):
 @require_POST
 def spotify_disconnect(request: HttpRequest):
     """Forget the stored account (SPOTIFY_REFRESH_TOKEN, when set, stays in force)."""
-    _owner_only(request)
+    owner_only(request)
     removed = service_account_disconnect(service=SERVICE)
     notice = "Spotify disconnected." if removed else "No Spotify account was connected here."
     if spotify_account_state().source == "environment":
@@ -92,7 +77,7 @@ def spotify_disconnect(request: HttpRequest):
 @require_POST
 def spotify_export(request: HttpRequest, playlist_id: int):
     """Export the playlist and answer what came of it (htmx swaps it in under the button)."""
-    _owner_only(request)
+    owner_only(request)
     playlist = get_object_or_404(Playlist, pk=playlist_id)
     result, error = None, ""
     try:

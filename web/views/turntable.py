@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from catalog.models import Album
-from core.selectors.lastfm_account import lastfm_account_state
+from core.selectors.service_accounts import lastfm_account_state
 from tracker.models import TurntableSession
 from tracker.selectors.turntable import AVERAGE_TRACK_MS, turntable_record, turntable_session_latest
 from tracker.services.turntable import TurntableRefused, turntable_log, turntable_undo
