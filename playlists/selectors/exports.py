@@ -22,6 +22,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils.text import slugify
 
 from catalog.models import Track
+from core.exports import ExportFormat, ExportFormatError, spreadsheet_cell
 from playlists.models import Playlist, PlaylistTrack
 from tracker.models import TrackTotal
 
@@ -34,18 +35,7 @@ _ROWS_PER_QUERY = 500
 # Everything outside XML 1.0's Char production: C0 controls but tab and line ends, lone surrogates, U+FFFE/F.
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _LINE_BREAKS = re.compile(r"[\t\n\r\u0085\u2028\u2029]+")
-# A spreadsheet runs a text cell starting with one of these as a formula (as the analytics CSVs guard).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-class ExportFormatError(ValueError):
-    """A format this module does not write."""
-
-
-@dataclass(frozen=True)
-class ExportFormat:
-    extension: str
-    content_type: str
 
 
 FORMATS = {
@@ -214,11 +204,8 @@ def csv_chunks(rows: Iterator[ExportRow]) -> Iterator[str]:
     yield _drain(buffer)
     for row in rows:
         writer.writerow([
-            row.position, _cell(row.artist), _cell(row.title), _cell(row.album), row.duration_ms or "",
-            _cell(row.reason), row.spotify_id, row.mbid, row.plays,
+            row.position, *map(spreadsheet_cell, (row.artist, row.title, row.album)), row.duration_ms or "",
+            spreadsheet_cell(row.reason), row.spotify_id, row.mbid, row.plays,
         ])
         yield _drain(buffer)
 
-
-def _cell(text: str) -> str:
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text

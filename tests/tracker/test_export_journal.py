@@ -19,6 +19,7 @@ from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Album, AlbumArtist, Artist, CollectionItem, Track
+from core.exports import spreadsheet_cell, spreadsheet_cell_decoded
 from enrichment.models import Fact
 from tests.factories import make_album, make_artist, make_copy, make_scrobble, make_track, utc
 from tracker.models import Scrobble
@@ -84,7 +85,7 @@ def run(*args) -> tuple[str, str]:
 def csv_plays(text: str) -> list[tuple]:
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert tuple(rows[0]) == export.CSV_HEADER
-    decoded = export.csv_cell_decoded
+    decoded = spreadsheet_cell_decoded
     return [(datetime.fromisoformat(utc_text), datetime.fromisoformat(local), decoded(artist),
              decoded(album) or None, decoded(track), source, {"true": True, "false": False}[loved],
              int(duration) if duration else None, int(ms_played) if ms_played else None)
@@ -120,7 +121,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_guarded_and_read_back(tmp_path):
     artists = {row[2] for row in rows[1:]}
     assert "'=HYPERLINK(\"http://example.com\",\"x\")" in artists
     assert "''Til Tuesday" in artists  # the guard itself is guarded, so nothing is lost
-    assert [export.csv_cell_decoded(export.csv_cell(text)) for text in ("'", "-M-", "'=", "ok", "")] == [
+    assert [spreadsheet_cell_decoded(spreadsheet_cell(text)) for text in ("'", "-M-", "'=", "ok", "")] == [
         "'", "-M-", "'=", "ok", ""]
 
 

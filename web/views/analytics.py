@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.exports import spreadsheet_cell
 from tracker.selectors import analytics as analytics_selectors
 from web import charts
 from web.analytics_period import period_context
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,6 @@ def _csv(overview, name: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}-{slug}.csv"'
     writer = csv.writer(response)
     writer.writerow(table.header)
-    writer.writerows([[_cell(value) for value in row] for row in table.rows])
+    writer.writerows([[spreadsheet_cell(value) for value in row] for row in table.rows])
     return response
 
-
-def _cell(value):
-    """A spreadsheet runs a text cell starting with one of these as a formula: names come from outside."""
-    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value

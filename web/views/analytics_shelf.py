@@ -10,12 +10,10 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.exports import spreadsheet_cell
 from tracker.selectors import analytics as analytics_selectors
 from tracker.selectors import shelf as shelf_selectors
 from web.analytics_period import period_context
-
-# A spreadsheet runs a cell that starts so as a formula: such names (data from outside) get a quote.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def analytics_shelf(request: HttpRequest) -> HttpResponse:
@@ -63,7 +61,7 @@ def _csv(rows: list[list[str]], filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     for row in rows:
-        writer.writerow([f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell for cell in row])
+        writer.writerow([spreadsheet_cell(value) for value in row])
     return response
 
 
