@@ -7,7 +7,6 @@ above both, like the pages that show the same three things (tests/test_layers.py
 """
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from django.db.models import Q
@@ -18,6 +17,7 @@ from catalog.models import Album, Artist, CollectionItem, Track
 from catalog.selectors.api_versions import collection_data_version
 from core.api_caching import DataVersion, conditional_read, versions_combined
 from core.params import parse_id
+from enrichment.api import FactOut
 from enrichment.fact_versions import facts_data_version
 from enrichment.selectors import facts_by_field
 from tracker.api import ErrorOut, NamedRef
@@ -48,14 +48,7 @@ class CopyOut(Schema):
     sleeve_condition: str
 
 
-class EntityFactOut(Schema):
-    field: str
-    value: Any = Field(None, description="null when the provider does not know it (evidence says unavailable)")
-    provider: str
-    retrieved_at: datetime
-    confidence: float
-    evidence: list[str]
-    expires_at: datetime | None
+class EntityFactOut(FactOut):
     chosen: bool = Field(description="the value the journal uses for this field")
 
 

@@ -157,7 +157,9 @@ class FormatIs:
 
 
 @dataclass(frozen=True)
-class LabelIs:
+class _Named:
+    """A condition on one of some names (labels, tags), matched by their name keys."""
+
     line: int
     names: tuple[str, ...]
     negated: bool = False
@@ -166,20 +168,13 @@ class LabelIs:
     def keys(self) -> tuple[str, ...]:
         return tuple(name_key(name) for name in self.names)
 
+
+class LabelIs(_Named):
     def __str__(self) -> str:
         return f"{'not ' if self.negated else ''}on {' or '.join(self.names)}"
 
 
-@dataclass(frozen=True)
-class TagIs:
-    line: int
-    names: tuple[str, ...]
-    negated: bool = False
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(name_key(name) for name in self.names)
-
+class TagIs(_Named):
     def __str__(self) -> str:
         return f"{'not ' if self.negated else ''}{' or '.join(self.names)}"
 
