@@ -38,10 +38,11 @@ def _disable_pylast_retries() -> None:
 
 def lastfm_client() -> pylast.LastFMNetwork:
     return client_cached(service=SERVICE, settings_used=("LASTFM_API_KEY", "LASTFM_API_SECRET", "LASTFM_API_URL"),
-                         build=_build)
+                         build=lastfm_network_new)
 
 
-def _build() -> pylast.LastFMNetwork:
+def lastfm_network_new() -> pylast.LastFMNetwork:
+    """A network of its own (not the cached reader's): the writes sign theirs with a session key."""
     import httpx2
     import pylast
 

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from core.clients.lastfm import SERVICE
+from core.clients.lastfm import SERVICE, lastfm_network_new
 from core.resilience import BadResponse, NotConfigured, ServiceError, resilient_call
 from core.services.service_accounts import service_account_token
 
@@ -186,8 +186,6 @@ def _network(*, session_key: str) -> pylast.LastFMNetwork:
 
     Built per call, not cached: the reads' cached network must stay unsigned, and writes are rare.
     """
-    from core.clients.lastfm import _build
-
-    network = _build()
+    network = lastfm_network_new()
     network.session_key = session_key or None
     return network
