@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.services.maintenance import database_optimize
+from playlists.services.playlists import playlist_generate
 from tests.factories import make_listening_history
 from tracker.models import Scrobble
 
@@ -47,11 +48,15 @@ def _statistics(state: str) -> None:
 def test_no_page_walks_every_play(owner_client, statistics):
     plays = make_listening_history(plays_per_day=30, days=60)
     _statistics(statistics)
-    artist, album = plays[0].artist_id, plays[0].album_id
+    artist, album, track = plays[0].artist_id, plays[0].album_id, plays[0].track_id
     day = plays[0].local_date.isoformat()
+    playlist = playlist_generate(algorithm="top", params={"period": "all", "length": "10"})
     pages = ["/", "/journal/", "/timeline/", f"/timeline/?date={day}", f"/artists/{artist}/", f"/albums/{album}/",
-             "/collection/", *(f"/analytics/?period={p}" for p in ("7d", "30d", "90d", "year", "all")),
-             "/analytics/?period=all&by=time", "/api/v1/history/tracks?limit=20", "/api/v1/history/tracks?limit=1"]
+             f"/tracks/{track}/", "/collection/",
+             *(f"/analytics/?period={p}" for p in ("7d", "30d", "90d", "year", "all")),
+             "/analytics/?period=all&by=time", "/playlists/", f"/playlists/{playlist.pk}/", "/search/?q=track",
+             "/api/v1/history/tracks?limit=20", "/api/v1/history/tracks?limit=1", f"/api/v1/tracks/{track}",
+             f"/api/v1/artists/{artist}", "/api/v1/search?q=tr"]
     for url in pages:
         caches["pages"].clear()
         with CaptureQueriesContext(connection) as captured:
