@@ -5,6 +5,7 @@ from core.resilience.errors import ServiceError
 from core.services.jobs import job_to_run
 from tracker.services.album_plays import album_play_stats_refresh
 from tracker.services.lastfm import BACKFILL_KIND, lastfm_backfill, lastfm_poll
+from tracker.services.turntable import turntable_advance
 
 
 def lastfm_poll_task() -> str:
@@ -28,3 +29,8 @@ def album_play_stats_task() -> str:
     history since the last sync, then recompute every album's play figures."""
     linked = collection_link()
     return f"{linked} releases linked, {album_play_stats_refresh()} albums updated"
+
+
+def turntable_advance_task(session_id: int) -> str:
+    """Store the plays of a logged record that have started, and scrobble those due (see the service)."""
+    return turntable_advance(session_id=session_id)

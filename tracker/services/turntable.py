@@ -53,7 +53,7 @@ LASTFM_PLAYED_AT_MOST = timedelta(minutes=4)  # scrobbled after half its length 
 LASTFM_RETRY_AFTER = timedelta(minutes=10)
 LASTFM_MAX_FAILURES = 5
 SCROBBLES_PER_REQUEST = 50
-TASK = "tracker.tasks_turntable.turntable_advance_task"
+TASK = "tracker.tasks.turntable_advance_task"
 
 
 class TurntableRefused(Exception):
