@@ -18,7 +18,6 @@ import argparse
 import os
 import random
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 import orjson
 import requests
 from import_history import realistic_catalog  # bench/import_history.py (scripts run from bench/)
-from load_during_import import free_port  # bench/load_during_import.py
+from load_during_import import gunicorn_serving  # bench/load_during_import.py
 from scratch import scratch_database  # bench/scratch.py
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,19 +152,7 @@ def main() -> None:
                                check=True, capture_output=True, text=True).stdout.strip()
         before = stored_plays(manage, env)
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.workers), "--timeout", "120"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            for _ in range(150):
-                try:
-                    requests.get(f"{base}/healthz", timeout=2)
-                    break
-                except requests.RequestException:
-                    time.sleep(0.2)
+        with gunicorn_serving(env, workers=args.workers) as base:
             headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
             check = requests.get(f"{base}/apis/listenbrainz/1/validate-token", headers=headers, timeout=30).json()
             if not check.get("valid"):
@@ -190,9 +177,6 @@ def main() -> None:
             print(f"single max: {ordered[-1]:.1f} ms")
             print(f"single errors: {len(singles['errors'])}" + (f" (first: {singles['errors'][0]})"
                                                                  if singles["errors"] else ""))
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
         added = stored_plays(manage, env) - before
         expected = plays - len(imports["errors"]) * IMPORT_SIZE + singles["sent"] - len(singles["errors"])
         print(f"stored: {added:,} plays of {expected:,} submitted"

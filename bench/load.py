@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 from import_history import write_history  # bench/import_history.py (scripts run from bench/)
-from load_during_import import free_port, load, logged_in, report  # bench/load_during_import.py
+from load_during_import import gunicorn_serving, load, logged_in, report  # bench/load_during_import.py
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-123"
@@ -85,19 +85,7 @@ def main() -> None:
         database = "PostgreSQL" if args.database_url else "SQLite"
         print(f"database: {database}, {play_count(env):,} plays")
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--timeout", "120"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            for _ in range(150):
-                try:
-                    requests.get(f"{base}/healthz", timeout=2)
-                    break
-                except requests.RequestException:
-                    time.sleep(0.2)
+        with gunicorn_serving(env) as base:
             browsers = [logged_in(base, PASSWORD) for _ in range((args.clients + 1) // 2)]
             automations = [token_session(raw_token) for _ in range(args.clients // 2)]
             has_search = browsers[0].get(f"{base}/search/?q=a", timeout=60).status_code == 200
@@ -154,9 +142,6 @@ def main() -> None:
             seconds = time.monotonic() - started
             print(f"backfill writer: {written:,} plays stored in {seconds:.1f} s = {written / seconds:,.0f} plays/s"
                   f" (batches of {args.batch:,}; exit {writer.returncode})")
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -32,6 +33,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn_serving(env: dict, *, workers: int = 2, threads: int = 1):
+    """The app served by gunicorn on a free loopback port, ready (its /healthz answers): yields its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--threads", str(threads), "--timeout", "120"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _ in range(150):
+            try:
+                requests.get(f"{base}/healthz", timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def logged_in(base: str, password: str) -> requests.Session:
@@ -116,19 +139,7 @@ def main() -> None:
         history = Path(folder) / "Streaming_History_Audio_bench_0.json"
         write_history(history, args.plays)
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "2", "--timeout", "120"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            for _ in range(100):
-                try:
-                    requests.get(f"{base}/healthz", timeout=2)
-                    break
-                except requests.RequestException:
-                    time.sleep(0.2)
+        with gunicorn_serving(env, threads=2) as base:
             sessions = [logged_in(base, password) for _ in range(args.clients)]
             artist = re.search(r'href="(/artists/\d+/)"', sessions[0].get(f"{base}/", timeout=30).text)
             pages = PAGES + ([artist.group(1)] if artist else [])
@@ -148,9 +159,6 @@ def main() -> None:
             report("during import", during)
             print(f"import: {args.plays:,} plays in {import_seconds:.1f} s = {args.plays / import_seconds:,.0f} plays/s"
                   f" (exit {importer.returncode}: {summary[-1] if summary else ''})")
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
 
 
 if __name__ == "__main__":
