@@ -3,9 +3,8 @@
 from datetime import datetime
 
 from django.urls import reverse
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
 
 from catalog.selectors.api_versions import collection_data_version  # ETag / 304
 from catalog.selectors.collection import (
@@ -16,28 +15,13 @@ from catalog.selectors.collection import (
     owned_albums,
 )
 from catalog.services.discogs_sync import discogs_sync_queue
+from core.api import ErrorOut
 from core.api_caching import conditional_read  # ETag / 304
+from core.pagination import CursorPageOut, CursorQuery, cursor_page
 from core.resilience.services import service_not_configured
 
 router = Router(tags=["collection"])
-MAX_PAGE = 1_000_000
-
-
-class Pages(PageNumberPagination):
-    """Page numbers checked before they become an OFFSET: a page outside 1 to MAX_PAGE is a
-    400, where a huge one was an integer the database cannot hold (a 500); a page past the
-    last is empty."""
-
-    class Input(Schema):
-        page: int = Field(1, description=f"1 to {MAX_PAGE:,}; a page past the last one is empty")
-        page_size: int | None = Field(None, description="capped at the endpoint's maximum")
-
-    def paginate_queryset(self, queryset, pagination, request, **params):
-        if not 1 <= pagination.page <= MAX_PAGE:
-            raise HttpError(400, f"page must be between 1 and {MAX_PAGE:,}")
-        if pagination.page_size is not None and pagination.page_size < 1:
-            raise HttpError(400, "page_size must be at least 1")
-        return super().paginate_queryset(queryset, pagination, request, **params)
+ALBUMS_PAGE, ARTISTS_PAGE, MAX_PAGE_SIZE = 60, 100, 500
 
 
 class AlbumOut(Schema):
@@ -82,7 +66,11 @@ class AlbumOut(Schema):
         return obj.get_absolute_url()
 
 
-class AlbumFilters(Schema):
+class AlbumPageOut(CursorPageOut):
+    items: list[AlbumOut]
+
+
+class AlbumFilters(CursorQuery):
     q: str = ""
     format: str = ""
     genre: str = ""
@@ -91,6 +79,7 @@ class AlbumFilters(Schema):
     folder: int | None = None
     played: str = ""
     sort: str = "added"
+    limit: int = ALBUMS_PAGE
 
 
 class ArtistOut(Schema):
@@ -106,6 +95,16 @@ class ArtistOut(Schema):
         return obj.get_absolute_url()
 
 
+class ArtistPageOut(CursorPageOut):
+    items: list[ArtistOut]
+
+
+class ArtistQuery(CursorQuery):
+    q: str = ""
+    sort: str = "name"
+    limit: int = ARTISTS_PAGE
+
+
 class SyncOut(Schema):
     job_id: int
     status: str
@@ -113,33 +112,29 @@ class SyncOut(Schema):
     progress_url: str
 
 
-class Error(Schema):
-    detail: str
-
-
-@router.get("/collection/albums", response={200: list[AlbumOut], 400: Error},
-            summary="Owned albums, filtered, sorted and paginated")
+@router.get("/collection/albums", response={200: AlbumPageOut, 400: ErrorOut},
+            summary="Owned albums, filtered and sorted; page on with `cursor=next_cursor`")
 @conditional_read(collection_data_version)  # ETag / 304
-@paginate(Pages, page_size=60)
-def collection_albums(request, filters: Query[AlbumFilters]):
+def collection_albums(request, query: Query[AlbumFilters]):
     """Sorts: added, artist, title, year, plays, last_played. Filters as on the collection page."""
-    if problem := collection_filter_ids_problem(label=filters.label, folder=filters.folder):
+    if problem := collection_filter_ids_problem(label=query.label, folder=query.folder):
         raise HttpError(400, problem)
-    params = filters.dict()
-    sort = params.pop("sort")
-    return owned_albums(filters=collection_filters_parse(params={k: v for k, v in params.items() if v is not None}),
-                        sort=sort if sort in SORTS else "added")
+    params = query.dict(exclude={"cursor", "limit", "sort"}, exclude_none=True)
+    albums = owned_albums(filters=collection_filters_parse(params=params),
+                          sort=query.sort if query.sort in SORTS else "added")
+    return cursor_page(albums, cursor=query.cursor, limit=query.limit, maximum=MAX_PAGE_SIZE)
 
 
-@router.get("/collection/artists", response={200: list[ArtistOut], 400: Error}, summary="Artists of the owned albums")
+@router.get("/collection/artists", response={200: ArtistPageOut, 400: ErrorOut},
+            summary="Artists of the owned albums; page on with `cursor=next_cursor`")
 @conditional_read(collection_data_version)  # ETag / 304
-@paginate(Pages, page_size=100)
-def collection_artist_list(request, q: str = "", sort: str = "name"):
+def collection_artist_list(request, query: Query[ArtistQuery]):
     """Sorts: name, owned (most owned albums first)."""
-    return collection_artists(q=q, sort=sort)
+    artists = collection_artists(q=query.q, sort=query.sort)
+    return cursor_page(artists, cursor=query.cursor, limit=query.limit, maximum=MAX_PAGE_SIZE)
 
 
-@router.post("/services/discogs/sync", response={202: SyncOut, 503: Error}, tags=["services"],
+@router.post("/services/discogs/sync", response={202: SyncOut, 503: ErrorOut}, tags=["services"],
              summary="Start a Discogs collection sync (or return the one running)")
 def discogs_sync_start_api(request):
     if (unconfigured := service_not_configured(service="discogs")) is not None:

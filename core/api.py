@@ -2,7 +2,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from core.models import Job
 
@@ -15,6 +15,16 @@ class ValidationIssue(Schema):
     loc: list[str | int]
     msg: str
     type: str
+
+
+class ErrorOut(Schema):
+    """The one error body of the API, whatever the status."""
+
+    detail: str | list[ValidationIssue] = Field(
+        ..., description="one line saying what went wrong; a list of issues when a body or parameters fail "
+                         "validation (422)",
+        examples=["No artist with id 42"],
+    )
 
 
 class MeOut(Schema):

@@ -15,7 +15,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from catalog.models import Artist
-from core.api import ValidationIssue
+from core.api import ErrorOut
 from core.params import parse_id
 from core.resilience import BadRequest, Busy, CircuitOpen, NotConfigured, NotFound, ServiceError
 from core.resilience.metrics import service_overview_list
@@ -74,8 +74,6 @@ def metrics(request):
 
 
 # --- artists enriched on request ------------------------------------------------------------------
-class ErrorOut(Schema):
-    detail: str | list[ValidationIssue]  # the list: a body or parameters that fail validation (422)
 
 
 class EnrichIn(Schema):

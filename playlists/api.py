@@ -2,8 +2,7 @@
 delete, export, and the algorithms with their parameters — the same services as the pages and the
 `generate_playlist` command, so each way of making a playlist makes the same one."""
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.db import transaction
@@ -13,24 +12,24 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StringConstraints
 
+from core.api import ErrorOut
 from core.api_caching import conditional_read  # ETag / 304
+from core.pagination import CursorPageOut, CursorQuery, cursor_page
 from core.params import MAX_ID
 from playlists.generators import REGISTRY
 from playlists.generators.base import Generator, GeneratorError, generator_parameters
 from playlists.models import Playlist, PlaylistTrack
 from playlists.selectors.api_versions import playlists_data_version  # ETag / 304
 from playlists.selectors.exports import FORMATS, playlist_export
-from playlists.selectors.playlists import playlists_after, with_totals
+from playlists.selectors.playlists import playlists_newest_first, with_totals
 from playlists.services.playlists import playlist_create, playlist_generate, playlist_tracks_set, playlist_update
-from tracker.api import ErrorOut, NamedRef
-from tracker.selectors.journal import decode_cursor
+from tracker.api import NamedRef
 
 router = Router(tags=["playlists"])
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_TRACKS = 1000
-_EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
 
 PlaylistName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 TrackId = Annotated[int, Field(ge=1, le=MAX_ID)]  # beyond a bigint, the database refuses the query itself
@@ -51,14 +50,11 @@ class PlaylistSummaryOut(Schema):
     updated_at: datetime
 
 
-class PlaylistPageOut(Schema):
+class PlaylistPageOut(CursorPageOut):
     items: list[PlaylistSummaryOut]
-    next_cursor: str | None
-    limit: int
 
 
-class PlaylistPageQuery(Schema):
-    cursor: str = ""
+class PlaylistPageQuery(CursorQuery):
     limit: int = PAGE_SIZE
 
 
@@ -119,11 +115,6 @@ class AlgorithmOut(Schema):
     parameters: list[ParameterOut]
 
 
-def _cursor(playlist: Playlist) -> str:
-    """'micros-id' of (created_at, id), as the history's cursors (tracker.selectors.journal)."""
-    return f"{(playlist.created_at - _EPOCH) // timedelta(microseconds=1)}-{playlist.pk}"
-
-
 def _summary_out(playlist: Playlist) -> dict:
     return {
         "id": playlist.pk, "name": playlist.name, "description": playlist.description,
@@ -172,14 +163,8 @@ def _algorithm_out(generator: Generator) -> dict:
             summary="Playlists, newest first; page on with `cursor=next_cursor`")
 @conditional_read(playlists_data_version)  # ETag / 304
 def playlists_list(request, query: Query[PlaylistPageQuery]):
-    position = decode_cursor(query.cursor) if query.cursor else None
-    if query.cursor and position is None:
-        raise HttpError(400, "cursor is not one this API gave out")
-    if not 1 <= query.limit <= MAX_PAGE_SIZE:
-        raise HttpError(400, f"limit must be between 1 and {MAX_PAGE_SIZE}")
-    page, more = playlists_after(position=position, limit=query.limit)
-    return {"items": [_summary_out(p) for p in page],
-            "next_cursor": _cursor(page[-1]) if more else None, "limit": query.limit}
+    page = cursor_page(playlists_newest_first(), cursor=query.cursor, limit=query.limit, maximum=MAX_PAGE_SIZE)
+    return {**page, "items": [_summary_out(p) for p in page["items"]]}
 
 
 @router.post("/playlists", response={201: PlaylistOut, 422: ErrorOut}, summary="A playlist made by hand")

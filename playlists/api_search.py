@@ -6,8 +6,8 @@ from typing import Literal
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from core.api import ErrorOut
 from playlists.selectors.search import KINDS, search
-from tracker.api import ErrorOut
 from tracker.selectors.search import MAX_QUERY_LENGTH, search_key
 
 router = Router(tags=["search"])

@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from catalog.models import Album, Artist, Track
-from core.api import ValidationIssue
+from core.api import ErrorOut
 from core.api_caching import conditional_read  # ETag / 304
 from core.resilience.services import service_not_configured
 from tracker.selectors import journal as journal_selectors
@@ -22,8 +22,6 @@ from tracker.services.turntable import TurntableRefused, turntable_log, turntabl
 router = Router()
 
 
-class ErrorOut(Schema):
-    detail: str | list[ValidationIssue]  # the list: a body or parameters that fail validation (422)
 
 
 class NamedRef(Schema):

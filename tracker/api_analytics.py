@@ -6,8 +6,8 @@ from datetime import date, datetime
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from core.api import ErrorOut
 from core.api_caching import conditional_read  # ETag / 304
-from tracker.api import ErrorOut
 from tracker.selectors import analytics, habits, shelf
 from tracker.selectors.api_versions import library_data_version  # ETag / 304
 from tracker.selectors.periods import Period, PeriodError, period_parse

@@ -15,12 +15,13 @@ from ninja.errors import HttpError
 
 from catalog.models import Album, Artist, CollectionItem, Track
 from catalog.selectors.api_versions import collection_data_version
+from core.api import ErrorOut
 from core.api_caching import DataVersion, conditional_read, versions_combined
 from core.params import parse_id
 from enrichment.api import FactOut
 from enrichment.fact_versions import facts_data_version
 from enrichment.selectors import facts_by_field
-from tracker.api import ErrorOut, NamedRef
+from tracker.api import NamedRef
 from tracker.selectors.api_versions import history_data_version
 from tracker.selectors.play_figures import PlayFigures, play_figures
 from tracker.selectors.track_plays import track_appearances

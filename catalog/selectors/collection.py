@@ -135,7 +135,7 @@ def owned_albums(*, q: str = "", format: str = "", sort: str = "added",
     elif filters.played == "never":
         qs = qs.filter(play_count=0)
     order = {
-        "artist": (F("artist__name").asc(nulls_last=True), "year", "title", "id"),
+        "artist": (F("artist__name").asc(nulls_last=True), F("year").asc(nulls_last=True), "title", "id"),
         "title": ("title", "id"),
         "year": (F("year").desc(nulls_last=True), "title", "id"),
         "plays": ("-play_count", F("last_played_at").desc(nulls_last=True), "id"),

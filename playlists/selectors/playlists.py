@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from catalog.models import Album
 from playlists.generators import REGISTRY
@@ -61,15 +61,9 @@ def _covers(playlist_ids: list[int]) -> dict[int, list[Album]]:
     return {playlist_id: [objects[pk] for pk in ids if pk in objects] for playlist_id, ids in wanted.items()}
 
 
-def playlists_after(*, position: tuple | None, limit: int) -> tuple[list[Playlist], bool]:
-    """Up to `limit` playlists, newest first, after the (created_at, id) `position` of a cursor, each
-    with `track_count` and `duration_ms`; and whether more follow."""
-    playlists = Playlist.objects.all()
-    if position:
-        created_at, pk = position
-        playlists = playlists.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
-    rows = list(with_totals(playlists).order_by("-created_at", "-id")[: limit + 1])
-    return rows[:limit], len(rows) > limit
+def playlists_newest_first() -> QuerySet:
+    """Every playlist, newest first, each with `track_count` and `duration_ms`."""
+    return with_totals(Playlist.objects.all()).order_by("-created_at", "-id")
 
 
 def with_totals(playlists):

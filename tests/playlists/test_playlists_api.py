@@ -245,6 +245,7 @@ def test_the_list_pages_newest_first_by_cursor(caller, tracks):
         page = caller.get(API, {"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
         seen += page["items"]
         pages += 1
+        assert page["total"] == 5
         cursor = page["next_cursor"]
         if not cursor:
             break

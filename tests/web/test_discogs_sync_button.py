@@ -102,19 +102,24 @@ class TestApi:
         call_command("sync_discogs", stdout=StringIO(), stderr=StringIO())
         body = owner_client.get("/api/v1/collection/albums", {"format": "Cassette", "sort": "title"}).json()
         expected = Album.objects.filter(format="Cassette", copies__isnull=False).distinct().count()
-        assert body["count"] == expected and len(body["items"]) == min(60, expected)
+        assert body["total"] == expected and len(body["items"]) == min(60, expected)
         titles = [a["title"] for a in body["items"]]
         assert titles == sorted(titles)
         assert all(a["format"] == "Cassette" and a["copies"] >= 1 and a["url"].startswith("/albums/")
                    for a in body["items"])
-        page_two = owner_client.get("/api/v1/collection/albums", {"page": 2}).json()
-        assert page_two["count"] == 130 and len(page_two["items"]) == 60
+        first = owner_client.get("/api/v1/collection/albums").json()
+        second = owner_client.get("/api/v1/collection/albums", {"cursor": first["next_cursor"]}).json()
+        third = owner_client.get("/api/v1/collection/albums", {"cursor": second["next_cursor"]}).json()
+        assert first["total"] == 130 and [len(p["items"]) for p in (first, second, third)] == [60, 60, 10]
+        assert third["next_cursor"] is None
+        ids = [a["id"] for page in (first, second, third) for a in page["items"]]
+        assert len(set(ids)) == 130
 
     def test_it_lists_collection_artists(self, owner_client, fake_services):
         call_command("sync_discogs", stdout=StringIO(), stderr=StringIO())
         body = owner_client.get("/api/v1/collection/artists").json()
         names = [a["name"] for a in body["items"]]
-        assert "Air" in names and "Air (2)" not in names and body["count"] == 5
+        assert "Air" in names and "Air (2)" not in names and body["total"] == 5
 
     def test_it_refuses_anonymous_api_calls(self, client, fake_services):
         assert client.get("/api/v1/collection/albums").status_code == 401
