@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 from catalog.models import Album, Artist, Track
 from core.api import ErrorOut
 from core.api_caching import conditional_read  # ETag / 304
+from core.pagination import CursorPageOut, CursorQuery, limit_checked
 from core.resilience.services import service_not_configured
 from tracker.selectors import journal as journal_selectors
 from tracker.selectors import timeline as timeline_selectors
@@ -42,13 +43,11 @@ class PlayOut(Schema):
     album: NamedRef | None
 
 
-class HistoryPageOut(Schema):
+class HistoryPageOut(CursorPageOut):
     items: list[PlayOut]
-    next_cursor: str | None
-    limit: int
 
 
-class HistoryFilters(Schema):
+class HistoryFilters(CursorQuery):
     artist: str = ""
     album: str = ""
     track: str = ""
@@ -57,7 +56,6 @@ class HistoryFilters(Schema):
     q: str = ""
     date_from: str = Field("", alias="from", description="first local day, YYYY-MM-DD")
     date_to: str = Field("", alias="to", description="last local day, YYYY-MM-DD")
-    cursor: str = ""
     limit: int = journal_selectors.PAGE_SIZE
 
 
@@ -141,15 +139,14 @@ def history_tracks(request, filters: Query[HistoryFilters]):
         raise HttpError(400, str(error)) from None
     if filters.cursor and journal_selectors.decode_cursor(filters.cursor) is None:
         raise HttpError(400, "cursor is not one this API gave out")
-    if not 1 <= filters.limit <= journal_selectors.MAX_PAGE_SIZE:
-        raise HttpError(400, f"limit must be between 1 and {journal_selectors.MAX_PAGE_SIZE}")
+    limit_checked(filters.limit, maximum=journal_selectors.MAX_PAGE_SIZE)
     for pk, model, label in ((parsed.artist_id, Artist, "artist"), (parsed.album_id, Album, "album"),
                              (parsed.track_id, Track, "track")):
         if pk and not model.objects.filter(pk=pk).exists():
             raise HttpError(404, f"No {label} with id {pk}")
     page = journal_selectors.journal_page(filters=parsed, cursor=filters.cursor, limit=filters.limit)
     return {"items": [_play_out(p) for p in page.plays], "next_cursor": page.next_cursor or None,
-            "limit": filters.limit}
+            "limit": filters.limit, "total": journal_selectors.journal_total(filters=parsed)}
 
 
 @router.get(

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 
 from catalog.models import Album, Artist, Track
 from core.normalize import clean_text
 from core.params import parse_id
-from tracker.models import Scrobble
+from tracker.models import MonthHour, Scrobble
 from tracker.selectors.stats import DAY_RANGE_TEXT, day_in_range, local_midnight
 
 PAGE_SIZE = 50
@@ -233,6 +233,13 @@ def newest_first(qs: QuerySet) -> QuerySet:
     statistics say. Without it, SQLite's sampled statistics (each index's size a different
     guess) had the newest 20 of a million plays planned as a sort of all of them (0.9 s)."""
     return qs.filter(played_at__gte=ALL_PLAYS_FROM).order_by("-played_at", "-id")
+
+
+def journal_total(*, filters: JournalFilters) -> int | None:
+    """How many plays the journal lists, when a rollup knows without counting plays: unfiltered only."""
+    if filters.active:
+        return None
+    return MonthHour.objects.aggregate(plays=Sum("plays"))["plays"] or 0
 
 
 def journal_page(*, filters: JournalFilters, cursor: str = "", until: str = "",
