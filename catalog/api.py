@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.urls import reverse
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from catalog.selectors.api_versions import collection_data_version  # ETag / 304
@@ -25,9 +25,9 @@ ALBUMS_PAGE, ARTISTS_PAGE, MAX_PAGE_SIZE = 60, 100, 500
 
 
 class AlbumOut(Schema):
-    id: int
-    title: str
-    year: int | None
+    id: int = Field(..., examples=[12])
+    title: str = Field(..., examples=["Dummy"])
+    year: int | None = Field(..., examples=[1994])
     artist_id: int | None
     artist: str | None
     format: str

@@ -39,13 +39,13 @@ def me(request):
 
 
 class JobOut(Schema):
-    id: int
-    kind: str
-    status: str
-    done: int
-    total: int | None
-    percent: int | None
-    message: str
+    id: int = Field(..., examples=[318])
+    kind: str = Field(..., examples=["discogs_sync"])
+    status: str = Field(..., description=", ".join(Job.Status.values), examples=["running"])
+    done: int = Field(..., examples=[1200])
+    total: int | None = Field(..., examples=[2000])
+    percent: int | None = Field(..., examples=[60])
+    message: str = Field(..., examples=["Page 13 of 21"])
     error: str
     result: dict
     created_at: datetime
@@ -53,7 +53,7 @@ class JobOut(Schema):
     finished_at: datetime | None
 
 
-@router.get("/jobs/{job_id}", response=JobOut, tags=["jobs"],
+@router.get("/jobs/{job_id}", response={200: JobOut, 404: ErrorOut}, tags=["jobs"],
             summary="Progress of a long task (sync, backfill, import)")
 def job_detail(request, job_id: int):
     return get_object_or_404(Job, pk=job_id)

@@ -16,6 +16,7 @@ cache keeps them and every reuse is revalidated.
     def history_tracks(request, ...): ...
 """
 
+import copy
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,8 +28,29 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from ninja.decorators import decorate_view
+from ninja.utils import contribute_operation_callback
 
 _REQUEST_ATTR = "_api_conditional"
+_HEADER = {"schema": {"type": "string"}}
+# What every conditional read adds to its operation in /api/v1/openapi.json.
+OPENAPI_EXTRA = {
+    "parameters": [
+        {"name": "If-None-Match", "in": "header", "required": False, **_HEADER,
+         "description": "the `ETag` of an earlier answer: 304 and no body while the data is the same",
+         "example": 'W/"5d41402abc4b2a76b9719d911017c592"'},
+        {"name": "If-Modified-Since", "in": "header", "required": False, **_HEADER,
+         "description": "the `Last-Modified` of an earlier answer (used when no If-None-Match is sent)",
+         "example": "Tue, 01 Dec 2026 09:00:00 GMT"},
+    ],
+    "responses": {
+        200: {"headers": {
+            "ETag": {**_HEADER, "description": "weak validator of this answer: send it back as If-None-Match"},
+            "Last-Modified": {**_HEADER, "description": "when the data last changed, where known"},
+        }},
+        304: {"description": "Not Modified: the data is still the version of the ETag or date sent; no body",
+              "headers": {"ETag": {**_HEADER, "description": "the same ETag"}}},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -115,6 +137,16 @@ def conditional_read(version: Callable[..., DataVersion]) -> Callable:
             setattr(request, _REQUEST_ATTR, (etag, current.modified))
             return view(request, **kwargs)
 
+        contribute_operation_callback(conditional_view, _documented)
         return decorate_view(_headers_on_success)(conditional_view)
 
     return decorate
+
+
+def _documented(operation) -> None:
+    """The 304, the validator headers and the If-* parameters in the operation's OpenAPI entry."""
+    extra = copy.deepcopy(operation.openapi_extra or {})
+    extra.setdefault("parameters", []).extend(copy.deepcopy(OPENAPI_EXTRA["parameters"]))
+    for status, entry in OPENAPI_EXTRA["responses"].items():
+        extra.setdefault("responses", {}).setdefault(status, {}).update(copy.deepcopy(entry))
+    operation.openapi_extra = extra

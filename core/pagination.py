@@ -31,9 +31,11 @@ class CursorQuery(Schema):
 class CursorPageOut(Schema):
     """What every list endpoint answers besides its `items`."""
 
-    next_cursor: str | None = Field(..., description="send as `cursor` for the next page; null on the last page")
-    limit: int = Field(..., description="the page size asked for")
-    total: int | None = Field(..., description="how many items match in all, where counting is cheap; else null")
+    next_cursor: str | None = Field(..., description="send as `cursor` for the next page; null on the last page",
+                                    examples=["WyI3ZjNhOTFjMiIsMTIsNDJd"])
+    limit: int = Field(..., description="the page size asked for", examples=[50])
+    total: int | None = Field(..., description="how many items match in all, where counting is cheap; else null",
+                              examples=[1234])
 
 
 class CursorError(ValueError):

@@ -79,12 +79,17 @@ def metrics(request):
 class EnrichIn(Schema):
     """Exactly one of the two."""
 
+    model_config = {"json_schema_extra": {"examples": [
+        {"spotify_url": "https://open.spotify.com/artist/6liAMWkVf5LH7YR9yfFy1Y"}]}}
+
     spotify_url: str | None = Field(None, description="https://open.spotify.com/artist/<id>, "
                                                       "optionally with ?si=… or an intl-xx/ segment")
     spotify_artist_id: str | None = Field(None, description="22 letters and digits")
 
 
 class BatchEnrichIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [{"artist_ids": [12, 40, 41]}]}}
+
     artist_ids: list[int] = Field(..., description=f"1 to {BATCH_MAX} distinct artist ids")
 
 

@@ -78,12 +78,17 @@ class PlaylistOut(PlaylistSummaryOut):
 
 
 class PlaylistIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [
+        {"name": "Sunday morning", "description": "Slow records for coffee", "track_ids": [41, 7, 1290]}]}}
+
     name: PlaylistName
     description: str = ""
     track_ids: TrackIds = []
 
 
 class PlaylistPatchIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [{"name": "Sunday morning (long)", "refresh_weekly": True}]}}
+
     name: PlaylistName | None = None
     description: str | None = None
     refresh_weekly: bool | None = None
@@ -91,6 +96,11 @@ class PlaylistPatchIn(Schema):
 
 
 class GenerateIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [
+        {"algorithm": "rediscover", "params": {"length": 25, "months": 18, "min_plays": 5}, "seed": 7},
+        {"algorithm": "rules", "params": {"rules": "owned\nformat is vinyl\nnot played in the last 3 years"}},
+    ]}}
+
     algorithm: str = Field(..., description="one of GET /playlists/algorithms")
     params: dict[str, Any] = Field({}, description="the algorithm's parameters, by name")
     name: str = Field("", max_length=200, description="empty: the algorithm names it")

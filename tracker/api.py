@@ -26,18 +26,18 @@ router = Router()
 
 
 class NamedRef(Schema):
-    id: int
-    name: str
+    id: int = Field(..., examples=[42])
+    name: str = Field(..., examples=["Portishead"])
 
 
 class PlayOut(Schema):
-    id: int
-    played_at: datetime
-    local_date: date
-    local_hour: int
-    source: str
+    id: int = Field(..., examples=[918273])
+    played_at: datetime = Field(..., examples=["2026-11-30T21:04:11Z"])
+    local_date: date = Field(..., description="the day in TIME_ZONE", examples=["2026-11-30"])
+    local_hour: int = Field(..., examples=[22])
+    source: str = Field(..., examples=["lastfm"], description="lastfm, spotify, listenbrainz, turntable…")
     loved: bool
-    ms_played: int | None
+    ms_played: int | None = Field(..., description="how long it played, when the source says", examples=[236000])
     track: NamedRef
     artist: NamedRef
     album: NamedRef | None
@@ -178,6 +178,9 @@ def history_timeline(request, date: str = ""):
 
 # --- "I'm playing this": a record played on the turntable, logged as plays -------------------
 class TurntableLogIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [
+        {"album_id": 12, "side": "A", "started_at": "2026-12-01T20:15:00+01:00"}]}}
+
     album_id: int = Field(description="an owned record (an album with a copy in the collection)")
     side: str = Field("", description='"A", "B"… a side, "1", "2"… a disc, "" or "whole" the whole record')
     started_at: datetime | None = Field(

@@ -26,7 +26,12 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from config.api import api
 from config.wsgi import application
@@ -37,7 +42,9 @@ from tests.factories import make_album, make_artist, make_copy, make_scrobble, m
 SCHEMA_PATH = "/api/v1/openapi.json"
 # Per operation and generation mode: bounded, so `make test` stays quick; bench/fuzz.py may ask for more.
 MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "15"))
-CHECKS = [not_a_server_error, response_schema_conformance]
+# Every status and content type it answers is documented, and every documented header and body holds.
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance]
 
 # (METHOD, path) -> why it fails today. Each one is xfail(strict): fixing it turns the test red
 # until the entry is removed.
