@@ -179,3 +179,15 @@ class ServiceAccount(models.Model):
 
     def __str__(self):
         return f"{self.service}: {self.account_name or 'connected'}"
+
+
+class DataChange(models.Model):
+    """The newest edit or delete the API's conditional reads must notice: a loved flag set on an old
+    play, a name fixed in the admin, a merge, a removed copy. New rows show as new ids of their
+    own tables; these do not. Database triggers keep it (core.services.data_changes); only the
+    highest id counts."""
+
+    id = models.BigAutoField(primary_key=True)
+
+    def __str__(self):
+        return f"data change {self.pk}"

@@ -1,11 +1,12 @@
 """Follow the changes of the layers below: the catalog's that move play figures, the kernel's ended
-jobs, and every `migrate`, after which the rollups' triggers are (re)installed."""
+jobs, and every `migrate`, after which the rollups' and the data changes' triggers are (re)installed."""
 
 from django.db import connection
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from catalog.signals import albums_linked, collection_synced
+from core.services.data_changes import data_change_triggers_install
 from core.signals import job_ended
 from tracker.models import Scrobble
 from tracker.services.album_plays import album_play_stats_refresh
@@ -29,3 +30,4 @@ def uploads_follow_job(sender, *, job, **kwargs) -> None:
 def rollup_triggers_follow_migrate(sender, *, using, **kwargs) -> None:
     if sender.name == "tracker" and Scrobble._meta.db_table in connection.introspection.table_names():
         rollup_triggers_install()
+        data_change_triggers_install([Scrobble._meta.db_table])  # a loved flag, a merge, a deleted play

@@ -11,9 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
 from catalog.models import CollectionItem
+from catalog.services.artist_merge import artist_merge
 from core.models import ApiToken
 from playlists.models import Playlist, PlaylistTrack
 from playlists.services.playlists import playlist_entry_move
+from tracker.models import Scrobble
 from tests.factories import make_album, make_artist, make_copy, make_scrobble, make_track, utc
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +97,56 @@ def test_a_removed_play_gives_a_new_etag_too(bearer, library):
     etag = bearer.get("/api/v1/history/tracks")["ETag"]
     library["roads"].scrobbles.order_by("played_at").first().delete()  # not the newest: the max id stays
     assert bearer.get("/api/v1/history/tracks", headers={"if-none-match": etag}).status_code == 200
+
+
+def _changed(client, url, change) -> bool:
+    """Whether `url` answers anew, not 304, to the ETag it gave before `change`."""
+    etag = client.get(url)["ETag"]
+    assert client.get(url, headers={"if-none-match": etag}).status_code == 304
+    change()
+    return client.get(url, headers={"if-none-match": etag}).status_code == 200
+
+
+def test_a_loved_flag_on_an_old_play_gives_a_new_etag(bearer, library):
+    oldest = library["roads"].scrobbles.order_by("played_at").first()
+    assert _changed(bearer, "/api/v1/history/tracks",
+                    lambda: Scrobble.objects.filter(pk=oldest.pk).update(loved=True))  # no signal, no save()
+    assert bearer.get("/api/v1/history/tracks", {"loved": "1"}).json()["items"][0]["id"] == oldest.pk
+
+
+@pytest.mark.parametrize("url", ["/api/v1/history/tracks", "/api/v1/collection/albums", "/api/v1/playlists"])
+def test_a_name_fixed_by_hand_gives_a_new_etag(bearer, library, url):
+    artist = library["artist"]
+
+    def rename():  # what the admin's change form does: save() the row
+        artist.name = "Portishead (UK)"
+        artist.save()
+
+    assert _changed(bearer, url, rename)
+
+
+def test_an_album_edited_by_hand_gives_the_collection_a_new_etag(bearer, library):
+    album = library["dummy"]
+
+    def retitle():
+        album.title = "Dummy (Remastered)"
+        album.save(update_fields=["title"])
+
+    assert _changed(bearer, "/api/v1/collection/albums", retitle)
+    assert bearer.get("/api/v1/collection/albums").json()["items"][0]["title"] == "Dummy (Remastered)"
+
+
+def test_an_artist_merge_gives_a_new_etag(bearer, library):
+    duplicate = make_artist("Portishead UK")
+    make_scrobble(make_track("Roads", make_album("Dummy (Live)", duplicate)), utc(2024, 5, 1, 8))
+    assert _changed(bearer, "/api/v1/history/tracks",
+                    lambda: artist_merge(target=library["artist"], others=[duplicate]))
+
+
+def test_nothing_changed_keeps_the_etag_after_a_write_elsewhere(bearer, library):
+    etag = bearer.get("/api/v1/history/tracks")["ETag"]
+    Playlist.objects.create(name="Elsewhere")
+    assert bearer.get("/api/v1/history/tracks", headers={"if-none-match": etag}).status_code == 304
 
 
 def test_the_collection_etag_follows_its_copies(bearer, library):
