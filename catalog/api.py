@@ -28,22 +28,23 @@ class AlbumOut(Schema):
     id: int = Field(..., examples=[12])
     title: str = Field(..., examples=["Dummy"])
     year: int | None = Field(..., examples=[1994])
-    artist_id: int | None
-    artist: str | None
-    format: str
-    format_descriptions: str
-    label: str | None
-    catalog_number: str
-    discogs_release_id: int | None
-    discogs_master_id: int | None
-    cover_url: str
-    thumb_url: str
-    copies: int
-    last_added: datetime | None
-    plays: int
-    last_played_at: datetime | None
-    listened_album_id: int | None
-    url: str
+    artist_id: int | None = Field(..., examples=[42])
+    artist: str | None = Field(..., examples=["Portishead"])
+    format: str = Field(..., examples=["Vinyl"])
+    format_descriptions: str = Field(..., examples=["LP, Album, Reissue"])
+    label: str | None = Field(..., examples=["Go! Beat"])
+    catalog_number: str = Field(..., examples=["828 553-1"])
+    discogs_release_id: int | None = Field(..., examples=[9214321])
+    discogs_master_id: int | None = Field(..., examples=[32160])
+    cover_url: str = Field(..., examples=["https://i.discogs.com/…/cover.jpg"])
+    thumb_url: str = Field(..., examples=["https://i.discogs.com/…/thumb.jpg"])
+    copies: int = Field(..., examples=[1])
+    last_added: datetime | None = Field(..., examples=["2021-03-14T10:02:00Z"])
+    plays: int = Field(..., examples=[311])
+    last_played_at: datetime | None = Field(..., examples=["2026-11-29T22:41:07Z"])
+    listened_album_id: int | None = Field(..., description="the listened album this edition counts toward",
+                                          examples=[None])
+    url: str = Field(..., examples=["/albums/12/"])
 
     @staticmethod
     def resolve_artist(obj) -> str | None:
