@@ -15,8 +15,8 @@ from catalog.services.artist_merge import artist_merge
 from core.models import ApiToken
 from playlists.models import Playlist, PlaylistTrack
 from playlists.services.playlists import playlist_entry_move
-from tracker.models import Scrobble
 from tests.factories import make_album, make_artist, make_copy, make_scrobble, make_track, utc
+from tracker.models import Scrobble
 
 pytestmark = pytest.mark.django_db
 
