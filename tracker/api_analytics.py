@@ -287,10 +287,10 @@ def _streak_out(streak) -> dict | None:
 @conditional_read(library_data_version)  # ETag / 304
 def analytics_streaks(request, query: Query[PeriodQuery]):
     period = period_of(query)
-    days = habits.listening_days(period=period)
-    run = habits.play_habits(period=period, listening_days=len(days)).run
+    found = habits.play_habits(period=period)
+    run = found.run
     return {
-        "period": period_out(period), "listening_days": len(days), "longest": _streak_out(habits.longest_streak(days)),
+        "period": period_out(period), "listening_days": found.listening_days, "longest": _streak_out(found.streak),
         "current": _streak_out(habits.current_streak()),
         "longest_artist_run": {"artist": {"id": run.artist.pk, "name": run.artist.name}, "plays": run.plays,
                                "first_played_at": run.first.played_at, "last_played_at": run.last.played_at}
@@ -324,7 +324,7 @@ class SessionsOut(Schema):
 @conditional_read(library_data_version)  # ETag / 304
 def analytics_sessions(request, query: Query[PeriodQuery]):
     period = period_of(query)
-    found = habits.play_habits(period=period, listening_days=len(habits.listening_days(period=period)))
+    found = habits.play_habits(period=period)
     longest = found.longest
     return {
         "period": period_out(period), "sessions": found.sessions, "per_listening_day": found.per_day,

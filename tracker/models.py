@@ -124,7 +124,9 @@ class ArtistTotal(_Totals):
     artist_id = models.BigIntegerField(primary_key=True)
 
     class Meta:
-        indexes = [models.Index(fields=["-plays", "artist_id"], name="artisttotal_top")]
+        indexes = [models.Index(fields=["-plays", "artist_id"], name="artisttotal_top"),
+                   # The habits' discoveries: the newest of a period, and every one in order.
+                   models.Index(fields=["first_played_at", "artist_id"], name="artisttotal_first")]
 
 
 class AlbumTotal(_Totals):
@@ -216,6 +218,33 @@ class MonthHour(_Rollup):
     class Meta:
         # Covers the all-time week heatmap's GROUP BY weekday, hour: read in order, no sort.
         indexes = [models.Index(fields=["weekday", "local_hour", "plays"], name="monthhour_week")]
+
+
+class HabitDay(models.Model):
+    """What the plays of one local day tell the habits page (tracker.selectors.habit_days.DaySummary):
+    how many, its most played tracks, and its stretch (tracker.selectors.stretch, as JSON), which a
+    period's sessions, streaks and runs of one artist merge with its months' instead of streaming
+    its plays. Only days with plays have one; tracker.services.habit_days keeps them."""
+
+    local_date = models.DateField(primary_key=True)
+    plays = models.PositiveIntegerField()
+    tracks = models.JSONField(help_text="[track id, plays] of the day's most played tracks, ties by id.")
+    stretch = models.JSONField()
+
+
+class HabitMonth(models.Model):
+    """The stretch of one local month (`month` is its first day): its days' stretches merged."""
+
+    month = models.DateField(primary_key=True)
+    stretch = models.JSONField()
+
+
+class HabitDayStale(models.Model):
+    """A local day whose plays changed since its stretch (and its month's) was stored: marked in the
+    writer's own transaction (tracker.services.rollups), summarized from its plays by reads until
+    tracker.services.habit_days stores it again."""
+
+    local_date = models.DateField(primary_key=True)
 
 
 class TurntableSession(models.Model):

@@ -1,15 +1,17 @@
 """Follow the changes of the layers below: the catalog's that move play figures, the kernel's ended
-jobs, and every `migrate`, after which the rollups' and the data changes' triggers are (re)installed."""
+jobs, and every `migrate`, after which the rollups' and the data changes' triggers are (re)installed
+and the habits' stale days stored."""
 
 from django.db import connection
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from catalog.signals import albums_linked, collection_synced
+from catalog.signals import albums_linked, artists_merged, collection_synced
 from core.services.data_changes import data_change_triggers_install
 from core.signals import job_ended
-from tracker.models import Scrobble
+from tracker.models import HabitDayStale, Scrobble
 from tracker.services.album_plays import album_play_stats_refresh
+from tracker.services.habit_days import habit_days_refresh, habit_days_refresh_soon
 from tracker.services.import_upload import import_upload_forget
 from tracker.services.rollups import rollup_triggers_install
 
@@ -21,6 +23,12 @@ def album_plays_follow_collection(sender, *, album_ids: list[int] | None, **kwar
     return album_play_stats_refresh(album_ids=album_ids)
 
 
+@receiver(artists_merged, dispatch_uid="tracker.habit_days_of_merged_artists")
+def habit_days_follow_merge(sender, **kwargs) -> None:
+    """The merge moved plays to the kept artist: store the days it marked stale."""
+    habit_days_refresh_soon()
+
+
 @receiver(job_ended, dispatch_uid="tracker.uploads_of_ended_imports")
 def uploads_follow_job(sender, *, job, **kwargs) -> None:
     import_upload_forget(job=job)
@@ -28,6 +36,9 @@ def uploads_follow_job(sender, *, job, **kwargs) -> None:
 
 @receiver(post_migrate, dispatch_uid="tracker.rollup_triggers")
 def rollup_triggers_follow_migrate(sender, *, using, **kwargs) -> None:
-    if sender.name == "tracker" and Scrobble._meta.db_table in connection.introspection.table_names():
+    tables = connection.introspection.table_names()
+    if sender.name == "tracker" and Scrobble._meta.db_table in tables:
         rollup_triggers_install()
         data_change_triggers_install([Scrobble._meta.db_table])  # a loved flag, a merge, a deleted play
+        if HabitDayStale._meta.db_table in tables:  # not when migrated back before them
+            habit_days_refresh()  # after the migration that adds them: every day of the history

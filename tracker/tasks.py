@@ -4,6 +4,7 @@ from catalog.services.collection_link import collection_link
 from core.resilience.errors import ServiceError
 from core.services.jobs import job_to_run
 from tracker.services.album_plays import album_play_stats_refresh
+from tracker.services.habit_days import habit_days_refresh
 from tracker.services.lastfm import BACKFILL_KIND, lastfm_backfill, lastfm_poll
 from tracker.services.turntable import turntable_advance
 
@@ -34,3 +35,8 @@ def album_play_stats_task() -> str:
 def turntable_advance_task(session_id: int) -> str:
     """Store the plays of a logged record that have started, and scrobble those due (see the service)."""
     return turntable_advance(session_id=session_id)
+
+
+def habit_days_refresh_task() -> str:
+    """Store the habits' stale days after an import or a backfill (see the service)."""
+    return f"{habit_days_refresh()} days stored"

@@ -46,6 +46,7 @@ from demo.services.catalog import CatalogPlan, catalog_plan
 from demo.services.history import PlanPlay, plays_stream
 from tracker.models import Scrobble
 from tracker.services.album_plays import album_play_stats_refresh
+from tracker.services.habit_days import habit_days_refresh
 from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert, scrobbles_analyze
 
 DEFAULT_DAYS = 3 * 365 + 1
@@ -95,6 +96,7 @@ def demo_seed(*, scrobbles: int = 50_000, artists: int = 150, albums: int = 600,
                           total=scrobbles, tz=tz, chunk_size=chunk_size)
     new = _write_plays(stream, track_rows, tz=tz, total=scrobbles, report=report)
     album_play_stats_refresh()  # the collection sorts and shows records by these figures
+    habit_days_refresh()
     scrobbles_analyze()
     return DemoSeedResult(artists=artists, albums=albums, tracks=tracks, scrobbles=scrobbles,
                           copies=len(plan.copies), new_scrobbles=new, seconds=time.perf_counter() - began)

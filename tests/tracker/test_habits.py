@@ -9,8 +9,9 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from tests.factories import make_album, make_artist, make_scrobble, make_track, utc
-from tracker.selectors import habits
+from tracker.selectors import habit_days, habits, stretch
 from tracker.selectors.periods import period_from_query
+from tracker.selectors.stats import local_midnight
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,12 @@ def period(query: str, today: date = date(2026, 3, 15)):
 
 def custom(start: str, end: str):
     return period(f"period=custom&from={start}&to={end}")
+
+
+def sessions_of(found) -> list[habits.Session]:
+    """Every session of the period, from one pass over its plays."""
+    span = (local_midnight(found.start), local_midnight(found.end + timedelta(days=1)))
+    return [habits.Session.of(sitting) for sitting in stretch.sittings(habit_days.plays_in_order([span]))]
 
 
 @pytest.fixture
@@ -81,7 +88,8 @@ def test_it_counts_a_play_at_2330_utc_on_the_local_day(catalog):
     make_scrobble(t["a1"], utc(2025, 1, 31, 23, 30))  # 1 February, 00:30 in Paris
     months = habits.discoveries_per_month(period=period("period=2025"))
     assert [(m["month"], m["value"]) for m in months[:2]] == [(date(2025, 2, 1), 1), (date(2025, 3, 1), 0)]
-    assert habits.listening_days(period=custom("2025-01-31", "2025-02-01")) == [date(2025, 2, 1)]
+    found = habits.play_habits(period=custom("2025-01-31", "2025-02-01"))
+    assert (found.listening_days, found.streak) == (1, habits.Streak(date(2025, 2, 1), date(2025, 2, 1)))
     assert habits.discovery_list(period=period("period=2025-01")) == []
     assert [d["day"] for d in habits.on_this_day(today=date(2026, 2, 1))] == [date(2025, 2, 1)]
 
@@ -97,22 +105,22 @@ def test_it_finds_the_longest_streak_across_a_month_end(catalog):
     _play_days(t["a1"], date(2025, 1, 20), date(2025, 1, 30), date(2025, 1, 31), date(2025, 2, 1), date(2025, 2, 2),
                date(2025, 2, 4), date(2025, 2, 5))
     make_scrobble(t["a2"], utc(2025, 2, 1, 21))  # two plays on one day are one day
-    streak = habits.longest_streak(habits.listening_days(period=period("period=2025")))
+    streak = habits.play_habits(period=period("period=2025")).streak
     assert (streak.start, streak.end, streak.days) == (date(2025, 1, 30), date(2025, 2, 2), 4)
     # The period cuts the streak.
-    streak = habits.longest_streak(habits.listening_days(period=custom("2025-02-01", "2025-02-28")))
+    streak = habits.play_habits(period=custom("2025-02-01", "2025-02-28")).streak
     assert (streak.start, streak.end, streak.days) == (date(2025, 2, 1), date(2025, 2, 2), 2)
 
 
 def test_it_finds_a_one_day_streak_in_a_single_day_history(catalog):
     _artists, t = catalog
     _play_days(t["a1"], date(2025, 6, 1))
-    streak = habits.longest_streak(habits.listening_days(period=period("period=all")))
+    streak = habits.play_habits(period=period("period=all")).streak
     assert (streak.start, streak.end, streak.days) == (date(2025, 6, 1), date(2025, 6, 1), 1)
 
 
 def test_it_has_no_streak_in_an_empty_period(catalog):
-    assert habits.longest_streak(habits.listening_days(period=period("period=2025"))) is None
+    assert habits.play_habits(period=period("period=2025")).streak is None
 
 
 def test_it_counts_the_current_streak_ending_today_or_yesterday(catalog):
@@ -130,10 +138,10 @@ def test_it_finds_the_longest_run_of_one_artist(catalog):
     start = utc(2025, 5, 1, 10)
     order = ["a1", "a2", "b1", "b2", "b1", "a1", "c1", "c1", "c1", "b1"]  # Beak 3, then Can 3: the first wins
     plays = [make_scrobble(t[key], start + timedelta(minutes=5 * index)) for index, key in enumerate(order)]
-    run = habits.play_habits(period=period("period=2025"), listening_days=1).run
+    run = habits.play_habits(period=period("period=2025")).run
     assert (run.artist.name, run.plays, run.first, run.last) == ("Beak", 3, plays[2], plays[4])
     fourth = make_scrobble(t["c2"], start + timedelta(minutes=5 * 8, seconds=1))  # Can 4 in a row
-    run = habits.play_habits(period=period("period=2025"), listening_days=1).run
+    run = habits.play_habits(period=period("period=2025")).run
     assert (run.artist.name, run.plays, run.first, run.last) == ("Can", 4, plays[6], fourth)
 
 
@@ -143,9 +151,9 @@ def test_it_counts_runs_of_one_artist_inside_the_period_only(catalog):
     make_scrobble(t["a2"], utc(2024, 12, 31, 23, 55))
     make_scrobble(t["a1"], utc(2025, 1, 1, 0, 5))
     make_scrobble(t["b1"], utc(2025, 1, 1, 0, 10))
-    run = habits.play_habits(period=period("period=2025"), listening_days=1).run
+    run = habits.play_habits(period=period("period=2025")).run
     assert (run.artist.name, run.plays) == ("Air", 1)
-    assert habits.play_habits(period=period("period=2023"), listening_days=0).run is None
+    assert habits.play_habits(period=period("period=2023")).run is None
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -157,13 +165,13 @@ def test_it_splits_sessions_on_a_gap_over_30_minutes(catalog):
     for step in range(7):  # 9:00 to 11:00, every 20 minutes; the last play lasted 1 minute
         make_scrobble(t["c1"] if step % 2 else t["c2"], utc(2025, 4, 2, 9) + timedelta(minutes=20 * step),
                       ms_played=60_000 if step == 6 else 200_000)
-    found = list(habits.sessions(period=period("period=2025")))
+    found = sessions_of(period("period=2025"))
     assert [(s.start, s.plays, s.length) for s in found] == [
         (utc(2025, 4, 1, 10), 2, timedelta(minutes=35)),  # to the end of the last play (its track: 5 min)
         (utc(2025, 4, 1, 11, 0, 1), 1, timedelta(minutes=5)),
         (utc(2025, 4, 2, 9), 7, timedelta(hours=2, minutes=1)),
     ]
-    summary = habits.play_habits(period=period("period=2025"), listening_days=2)
+    summary = habits.play_habits(period=period("period=2025"))
     assert summary.sessions == 3
     assert summary.longest.start == utc(2025, 4, 2, 9) and summary.longest.end == utc(2025, 4, 2, 11, 1)
     assert [b["value"] for b in summary.buckets] == [1, 0, 1, 0, 1, 0]
@@ -172,14 +180,14 @@ def test_it_splits_sessions_on_a_gap_over_30_minutes(catalog):
 
 
 def test_it_puts_session_lengths_in_buckets_at_their_bounds():
-    assert habits._bucket(timedelta(minutes=14, seconds=59)) == 0
-    assert habits._bucket(timedelta(minutes=15)) == 1
-    assert habits._bucket(timedelta(minutes=60)) == 3
-    assert habits._bucket(timedelta(hours=4)) == 5
+    assert stretch.session_bucket(timedelta(minutes=14, seconds=59)) == 0
+    assert stretch.session_bucket(timedelta(minutes=15)) == 1
+    assert stretch.session_bucket(timedelta(minutes=60)) == 3
+    assert stretch.session_bucket(timedelta(hours=4)) == 5
 
 
 def test_it_has_no_sessions_in_an_empty_period(catalog):
-    summary = habits.play_habits(period=period("period=2025"), listening_days=0)
+    summary = habits.play_habits(period=period("period=2025"))
     assert (summary.sessions, summary.longest, summary.per_day, summary.run) == (0, None, 0, None)
     assert [b["value"] for b in summary.buckets] == [0] * 6
 
@@ -251,4 +259,4 @@ def test_it_keeps_fractions_of_a_second_in_the_gap(catalog):
     make_scrobble(t["a1"], utc(2025, 4, 1, 10, 0, 0, 250_000))
     make_scrobble(t["a2"], utc(2025, 4, 1, 10, 30, 0, 250_000))  # exactly 30 min
     make_scrobble(t["b1"], utc(2025, 4, 1, 11, 0, 0, 251_000))  # 30 min and 1 ms
-    assert [s.plays for s in habits.sessions(period=period("period=2025"))] == [2, 1]
+    assert [s.plays for s in sessions_of(period("period=2025"))] == [2, 1]

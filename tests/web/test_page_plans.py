@@ -54,6 +54,8 @@ def test_no_page_walks_every_play(owner_client, statistics):
     pages = ["/", "/journal/", "/timeline/", f"/timeline/?date={day}", f"/artists/{artist}/", f"/albums/{album}/",
              f"/tracks/{track}/", "/collection/",
              *(f"/analytics/?period={p}" for p in ("7d", "30d", "90d", "year", "all")),
+             *(f"/analytics/habits/?period={p}" for p in ("7d", "30d", "90d", "year", "all")),
+             *(f"/api/v1/analytics/{name}?period=all" for name in ("streaks", "sessions")),
              "/analytics/?period=all&by=time", "/playlists/", f"/playlists/{playlist.pk}/", "/search/?q=track",
              "/api/v1/history/tracks?limit=20", "/api/v1/history/tracks?limit=1", f"/api/v1/tracks/{track}",
              f"/api/v1/artists/{artist}", "/api/v1/search?q=tr"]

@@ -107,8 +107,8 @@ def top_counts(*, field: str, since: date | None = None, until: date | None = No
                limit: int = 10) -> list[tuple[int, int]]:
     """The `limit` most played tracks, artists or albums (`field`: track_id, artist_id or album_id)
     of the local days `since` to `until`, as (id, plays), most played first, then by id."""
-    if since is None and until is None:
-        return _all_time(field, limit)
+    if since is None and (until is None or not DayHour.objects.filter(local_date__gt=until).exists()):
+        return _all_time(field, limit)  # all time, or up to a day no play comes after
     if (year := _one_year(since, until)) is not None:
         return _top_of_year(field, year, limit)
     if period_plays(since=since, until=until) <= DIRECT_PLAYS:

@@ -37,6 +37,7 @@ from tracker.models import Scrobble
 from tracker.selectors.history_cache import BULK_INGEST_KEY
 from tracker.services.album_plays import album_play_stats_refresh
 from tracker.services.catalog_rows import catalog_rows_find, catalog_rows_insert
+from tracker.services.habit_days import habit_days_refresh_soon
 from tracker.services.scrobble_rows import ScrobbleTimes, scrobble_rows_insert, scrobbles_analyze
 
 DUPLICATE_WINDOW = timedelta(seconds=60)
@@ -153,7 +154,9 @@ def scrobble_ingest(
     each batch is its own transaction otherwise, so a crash keeps what was stored. A caller
     that ingests page after page or file after file passes `refresh_catalog=False` and
     calls `catalog_figures_refresh` once at the end with the merged result, and passes the
-    same `run` to each call, so that names already seen cost no lookup.
+    same `run` to each call, so that names already seen cost no lookup. The days the plays
+    marked stale get their habits' summaries stored at the end, or soon after by a worker
+    (tracker.services.habit_days).
     """
     run = run or IngestRun()
     total = IngestResult()
@@ -168,6 +171,7 @@ def scrobble_ingest(
             on_batch(total)
     if refresh_catalog:
         catalog_figures_refresh(result=total)
+    habit_days_refresh_soon()
     if total.added >= BULK_LOAD_ROWS:
         scrobbles_analyze()
     return total

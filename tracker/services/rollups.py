@@ -12,6 +12,10 @@ Two ways keep them, both in the transaction that writes the plays:
   transaction and adds the new plays' figures grouped, one statement per rollup and batch instead
   of one per rollup and play (five times faster at a million plays).
 
+Both also mark the local days whose plays changed stale for the habits' day summaries
+(tracker.services.habit_days), and a trigger on the tracks marks the days of a track whose
+duration changed (a play's length falls back on it).
+
 `rollups_rebuild` recomputes everything from the plays (`python manage.py rollups_rebuild`).
 The triggers are (re)installed after every `migrate`, so they always match this module.
 """
@@ -22,6 +26,7 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
+from catalog.models import Track
 from tracker.models import (
     AlbumMonth,
     AlbumTotal,
@@ -30,11 +35,15 @@ from tracker.models import (
     ArtistTotal,
     ArtistYear,
     DayHour,
+    HabitDay,
+    HabitDayStale,
+    HabitMonth,
     MonthHour,
     Scrobble,
     TrackTotal,
     TrackYear,
 )
+from tracker.services.habit_days import habit_days_refresh
 
 SCROBBLES = Scrobble._meta.db_table
 ROLLUP_TABLES = tuple(m._meta.db_table for m in (TrackTotal, ArtistTotal, AlbumTotal, ArtistMonth, AlbumMonth,
@@ -47,6 +56,8 @@ ROLLUP_TABLES = tuple(m._meta.db_table for m in (TrackTotal, ArtistTotal, AlbumT
 _BULK_FLAG_TABLE = "tracker_rollup_bulk_writer"
 _BULK_FLAG_SETTING = "journal.rollups_by_writer"
 _FIGURES = "plays, ms_played, ms_plays"
+_STALE = HabitDayStale._meta.db_table
+_CATALOG_TRACKS = Track._meta.db_table
 
 
 def _month(column: str) -> str:
@@ -110,6 +121,14 @@ def _totals_upsert(table: str, key: str, copied: tuple[str, ...], rows: str) -> 
     return _upsert(table, key, columns, rows, also=also)
 
 
+def _stale_days(days: str) -> str:
+    """Mark the local days of `days` (a SELECT of one date column, no duplicates) stale. The no-op
+    update locks a row already there, so that a refresh running meanwhile waits for this
+    transaction's plays instead of taking the day without them (tracker.services.habit_days)."""
+    return (f"INSERT INTO {_STALE} (local_date) {days} "
+            "ON CONFLICT (local_date) DO UPDATE SET local_date = excluded.local_date")
+
+
 def _grouped_adds(source: str) -> list[str]:
     """Statements adding the figures of the plays in `source` (a table or a parenthesised
     SELECT of scrobble columns) to every rollup."""
@@ -125,6 +144,7 @@ def _grouped_adds(source: str) -> list[str]:
         listed = ", ".join(values)
         statements.append(_upsert(table, ", ".join(keys), "", f"SELECT {listed}, {figures} FROM {source} s "
                                   f"WHERE {values[0]} IS NOT NULL GROUP BY {listed}"))
+    statements.append(_stale_days(f"SELECT local_date FROM {source} s WHERE true GROUP BY local_date ORDER BY 1"))
     return statements
 
 
@@ -153,11 +173,13 @@ def rollups_by_writer(cursor):
 
 
 def rollups_rebuild() -> int:
-    """Recompute every rollup from the plays, in one transaction; returns how many plays were counted."""
+    """Recompute every rollup, and the habits' day summaries, from the plays, in one transaction;
+    returns how many plays were counted."""
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in ROLLUP_TABLES:
+        for table in (*ROLLUP_TABLES, *(m._meta.db_table for m in (HabitDay, HabitMonth, HabitDayStale))):
             cursor.execute(f"DELETE FROM {table}")
-        rollups_add(cursor, source=SCROBBLES)
+        rollups_add(cursor, source=SCROBBLES)  # every day with plays is now stale
+        habit_days_refresh()
         cursor.execute(f"SELECT coalesce(sum(plays), 0) FROM {_HOURS}")
         return cursor.fetchone()[0]
 
@@ -177,7 +199,7 @@ def _row_add(row: str) -> list[str]:
         values = [_of_row(v, row) for v in values]
         statements.append(_upsert(table, ", ".join(keys), "",
                                   f"SELECT {', '.join(values)}, {figures} WHERE {values[0]} IS NOT NULL"))
-    return statements
+    return [*statements, _stale_days(f"SELECT {row}.local_date WHERE true")]
 
 
 def _of_row(value: str, row: str) -> str:
@@ -209,14 +231,21 @@ def _row_remove(row: str) -> list[str]:
         match = " AND ".join(f"{k} = {_of_row(v, row)}" for k, v in zip(keys, values, strict=True))
         statements += [f"UPDATE {table} SET {minus} WHERE {match}",
                        f"DELETE FROM {table} WHERE {match} AND plays <= 0"]
-    return statements
+    return [*statements, _stale_days(f"SELECT {row}.local_date WHERE true")]
 
 
 _COUNTED_COLUMNS = "track_id, artist_id, album_id, played_at, local_date, local_hour, ms_played"
+_DURATION_TRIGGER = "tracker_habit_days_duration"
+
+
+def _duration_changed() -> str:
+    """The statement marking the days of a track's plays (`NEW`) stale."""
+    return _stale_days(f"SELECT local_date FROM {SCROBBLES} WHERE track_id = NEW.id GROUP BY local_date ORDER BY 1")
 
 
 def rollup_triggers_install() -> None:
-    """(Re)create the triggers that keep the rollups following every write to the plays."""
+    """(Re)create the triggers that keep the rollups following every write to the plays (and the
+    habits' stale days following the tracks' durations)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             _install_postgresql(cursor)
@@ -237,6 +266,9 @@ def _install_sqlite(cursor) -> None:
         cursor.execute(f"DROP TRIGGER IF EXISTS tracker_rollups_{name}")
         body = "".join(f"{statement};\n" for statement in statements)
         cursor.execute(f"CREATE TRIGGER tracker_rollups_{name} {event} BEGIN\n{body}END")
+    cursor.execute(f"DROP TRIGGER IF EXISTS {_DURATION_TRIGGER}")
+    cursor.execute(f"CREATE TRIGGER {_DURATION_TRIGGER} AFTER UPDATE OF duration_ms ON {_CATALOG_TRACKS} "
+                   f"WHEN OLD.duration_ms IS NOT NEW.duration_ms BEGIN\n{_duration_changed()};\nEND")
 
 
 def _install_postgresql(cursor) -> None:
@@ -260,3 +292,11 @@ END $$""")
         when = f" WHEN ({distinct})" if name == "update" else ""
         cursor.execute(f"CREATE TRIGGER tracker_rollups_{name} AFTER {event} ON {SCROBBLES} "
                        f"FOR EACH ROW{when} EXECUTE FUNCTION tracker_rollups_follow()")
+    cursor.execute(f"""
+CREATE OR REPLACE FUNCTION {_DURATION_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+{block([_duration_changed()])}  RETURN NULL;
+END $$""")
+    cursor.execute(f"DROP TRIGGER IF EXISTS {_DURATION_TRIGGER} ON {_CATALOG_TRACKS}")
+    cursor.execute(f"CREATE TRIGGER {_DURATION_TRIGGER} AFTER UPDATE OF duration_ms ON {_CATALOG_TRACKS} FOR EACH ROW "
+                   f"WHEN (OLD.duration_ms IS DISTINCT FROM NEW.duration_ms) EXECUTE FUNCTION {_DURATION_TRIGGER}()")

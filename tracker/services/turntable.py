@@ -45,6 +45,7 @@ from tracker.selectors.turntable import (
     turntable_side_key,
 )
 from tracker.services.album_plays import album_play_stats_refresh
+from tracker.services.habit_days import habit_days_refresh_soon
 from tracker.services.ingest import EARLIEST_PLAY, FUTURE_LEEWAY, Play, scrobble_ingest
 
 SAME_LOG_WITHIN = timedelta(seconds=60)  # the same record and side logged again this close is one press twice
@@ -324,4 +325,5 @@ def turntable_undo(*, session_id: int, now: datetime | None = None) -> Turntable
                                                              lastfm_note="undone before it was sent")
         on_lastfm = plays.filter(lastfm=TurntablePlay.Lastfm.SENT).count()
     album_play_stats_refresh(album_ids=album_ids)
+    habit_days_refresh_soon()
     return TurntableUndone(removed=removed, stopped=stopped, on_lastfm=on_lastfm)

@@ -50,18 +50,16 @@ def _discoveries(period, memo: dict) -> dict:
     }
 
 
-def _plays(period, memo: dict) -> dict:
-    """Listening days and what the plays in order tell, read once for the streaks and sessions."""
-    if "days" not in memo:
-        memo["days"] = habits.listening_days(period=period)
-        memo["plays"] = habits.play_habits(period=period, listening_days=len(memo["days"]))
-    return memo
+def _plays(period, memo: dict) -> habits.PlayHabits:
+    """What the plays in order tell, read once for the streaks and sessions."""
+    if "plays" not in memo:
+        memo["plays"] = habits.play_habits(period=period)
+    return memo["plays"]
 
 
 def _streaks(period, memo: dict) -> dict:
-    days = _plays(period, memo)["days"]
-    longest, current = habits.longest_streak(days), habits.current_streak()
-    run = memo["plays"].run
+    found = _plays(period, memo)
+    longest, current, run = found.streak, habits.current_streak(), found.run
     rows = [[_cell("Longest listening streak"), _cell(""), _cell(f"{longest.days} days" if longest else "0 days"),
              _cell(longest.start.isoformat() if longest else ""), _cell(longest.end.isoformat() if longest else "")],
             [_cell("Current streak"), _cell(""), _cell(f"{current.days} days" if current else "0 days"),
@@ -69,12 +67,12 @@ def _streaks(period, memo: dict) -> dict:
     if run:
         rows.append([_cell("Longest run of one artist"), _artist(run.artist), _cell(f"{run.plays} plays"),
                      _cell(_when(run.first.played_at)), _cell(_when(run.last.played_at))])
-    return {"longest": longest, "current": current, "run": run, "days": len(days),
+    return {"longest": longest, "current": current, "run": run, "days": found.listening_days,
             "tables": [_table("streaks", "Streaks", ["Streak", "Artist", "Length", "From", "To"], rows)]}
 
 
 def _sessions(period, memo: dict) -> dict:
-    summary = _plays(period, memo)["plays"]
+    summary = _plays(period, memo)
     bars = [{**b, "tick": b["label"], "title": f"Sessions of {b['label']}"} for b in summary.buckets]
     longest = summary.longest
     return {"count": summary.sessions, "longest": longest, "per_day": summary.per_day,
@@ -129,8 +127,8 @@ def analytics_habits(request: HttpRequest) -> HttpResponse:
     """The habits of the period the query asks for, or one of its tables as CSV (`?csv=`)."""
     context = period_context(request)
     period = context["period"]
-    context["has_history"] = habits.history_exists()
-    context["has_plays"] = context["has_history"] and habits.period_has_plays(period=period)
+    context["has_plays"] = habits.period_has_plays(period=period)
+    context["has_history"] = context["has_plays"] or habits.history_exists()
     wanted = request.GET.get("csv", "")
     if wanted in CSV_TABLES:
         section = CSV_TABLES[wanted]
