@@ -4,6 +4,7 @@ following every writer of the catalog (ingest's raw rows, a Discogs-like bulk wr
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from catalog.models import Album, Artist, Track
 from catalog.services.artist_merge import artist_merge
@@ -112,6 +113,24 @@ class TestIndexFollowsWriters:
         assert names(found["track"]) == ["Jóga"] and found["track"][0].plays == 2
         assert names(catalog_search(q="homog")["album"]) == ["Homogenic"]
         assert names(catalog_search(q="bjork")["artist"]) == ["Björk"]
+
+    def test_a_bulk_import_indexes_its_rows_in_one_go_and_leaves_the_triggers_on(self):
+        portishead = make_artist("Portishead")
+        before = make_track("Roads", make_album("Dummy", portishead))
+        scrobble_ingest(plays=[Play(artist=f"Artist {n // 2}", title=f"Kyoto song {n}", album=f"Kyoto record {n // 2}",
+                                    played_at=utc(2024, 3, 1, n)) for n in range(12)], source="spotify")
+        after = make_track("Kyoto by hand", make_album("Handmade", portishead))  # the ORM's insert: the triggers again
+        assert len(catalog_search(q="kyoto song", limit=20)["track"]) == 12
+        assert len(catalog_search(q="kyoto rec", limit=20)["album"]) == 6
+        assert names(catalog_search(q="by hand")["track"]) == [after.title]
+        assert names(catalog_search(q="roads")["track"]) == [before.title]
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM search_bulk_writer")
+                assert cursor.fetchone()[0] == 0
+                for index in ("search_album_trigram", "search_album_word", "search_track_trigram",
+                              "search_track_word"):  # raises when the index and its table disagree
+                    cursor.execute(f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)")
 
     def test_it_follows_a_discogs_like_bulk_write(self):
         artist = make_artist("Boards of Canada")

@@ -4,6 +4,7 @@ New rows go in as plain column tuples, as scrobble_rows writes plays: on SQLite 
 prepared INSERT … ON CONFLICT DO NOTHING, on PostgreSQL through COPY into a temporary table
 first, so a unique key still skips a row another writer stored meanwhile. Raw SQL bypasses the
 models' defaults, so every other column is filled with its field's default, as `save()` would.
+New albums and tracks reach the search indexes in one statement per batch (search_index).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Iterator
 
 from django.db import connection, transaction
 from django.db.models import Model
+
+from tracker.services.search_index import search_indexed_by_writer
 
 _STAGING = "catalog_load"
 KEYS_PER_QUERY = 2048
@@ -37,10 +40,11 @@ def catalog_rows_insert(model: type[Model], columns: tuple[str, ...], rows: list
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             placeholders = ", ".join(["%s"] * (len(columns) + len(defaults)))
-            if returning:
-                cursor.execute(f"SELECT coalesce(max({pk}), 0) FROM {table}")
-                newest = cursor.fetchone()[0]
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders}) ON CONFLICT DO NOTHING", rows)
+            cursor.execute(f"SELECT coalesce(max({pk}), 0) FROM {table}")
+            newest = cursor.fetchone()[0]
+            with search_indexed_by_writer(cursor, table=table, after_id=newest):
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders}) ON CONFLICT DO NOTHING",
+                                   rows)
             if not returning:
                 return []
             cursor.execute(f"SELECT {selected} FROM {table} WHERE {pk} > %s", [newest])
