@@ -85,3 +85,40 @@ def test_a_year_so_far_is_read_from_the_year_rollup_only_when_nothing_was_played
     for field in ("track_id", "artist_id", "album_id"):
         assert stats.top_counts(field=field, since=date(last.year, 1, 1), until=last) == \
             brute_force(list(history), field, date(last.year, 1, 1), last, 10)
+
+
+@pytest.mark.parametrize("field", ["track_id", "artist_id", "album_id"])
+@pytest.mark.parametrize(("since", "until"), [
+    (date(2023, 9, 4), date(2023, 12, 2)),  # 90 days in one year
+    (date(2023, 11, 15), date(2024, 2, 12)),  # 90 days over the new year: both years' rollups
+    (date(2023, 2, 1), date(2024, 1, 31)),
+])
+def test_a_period_within_two_years_is_bounded_by_the_year_rollups(history, monkeypatch, field, since, until):
+    rows = list(history)
+    monkeypatch.setattr(stats, "YEARS_PLAYS", 0)
+    monkeypatch.setattr(stats, "_CANDIDATES", 2)  # several rounds, the bound closing in
+    monkeypatch.setattr(stats, "_counted", None)  # the years' way answers alone, the plays never counted
+    for limit in (1, 5, 10):
+        assert stats.top_counts(field=field, since=since, until=until, limit=limit) == \
+            brute_force(rows, field, since, until, limit)
+
+
+def test_the_year_rollups_give_way_to_counting_the_plays_when_they_bound_nothing(monkeypatch):
+    """June's twenty tracks are played once each; thirty others twelve times each earlier in the year,
+    never in June: taken first by their year plays, they bound nothing, and once as many tracks were
+    taken as June has plays, its plays are counted."""
+    earlier = [Play(artist=f"Artist {n % 3}", title=f"Earlier {n}", album=f"Album {n % 5}",
+                    played_at=utc(2023, 1 + k % 5, 10 + n % 10, 12, k)) for n in range(30) for k in range(12)]
+    june = [Play(artist=f"Artist {n % 3}", title=f"June {n}", album=f"Album {n % 5}",
+                 played_at=utc(2023, 6, 1 + n, 12, 0)) for n in range(20)]
+    scrobble_ingest(plays=earlier + june, source="lastfm")
+    rows = list(Scrobble.objects.values_list("track_id", "artist_id", "album_id", "local_date"))
+    monkeypatch.setattr(stats, "YEARS_PLAYS", 0)
+    monkeypatch.setattr(stats, "_CANDIDATES", 2)
+    counted, count = [], stats._counted
+    monkeypatch.setattr(stats, "_counted", lambda qs, field, limit: counted.append(field) or count(qs, field, limit))
+    since, until = date(2023, 6, 1), date(2023, 6, 30)
+    for field in ("track_id", "artist_id", "album_id"):
+        assert stats.top_counts(field=field, since=since, until=until, limit=3) == \
+            brute_force(rows, field, since, until, 3)
+    assert "track_id" in counted
