@@ -393,6 +393,9 @@ JOURNAL_SCHEDULES = [
     # Hourly, so a weekly playlist is drawn again within the hour it turns a week old.
     {"name": "weekly playlists", "func": "playlists.tasks.playlists_refresh_weekly_task", "schedule_type": "H",
      "repeats": -1},
+    # Hourly: the days an edit left stale outside an ingest (a delete in the admin, a duration from
+    # enrichment) are summarized again, so the habits page stops recomputing them on every read.
+    {"name": "habit days", "func": "tracker.tasks.habit_days_refresh_task", "schedule_type": "H", "repeats": -1},
     {"name": "database statistics", "func": "core.tasks.database_optimize_task", "schedule_type": "C",
      "cron": "30 4 * * *", "repeats": -1},  # 04:30: SQLite's planner statistics (core/services/maintenance.py)
     # Backups: a consistent copy every night, rotated (core/services/backups.py).

@@ -386,3 +386,19 @@ def test_a_refresh_leaves_a_day_another_writer_is_marking_for_later(tracks):
     assert habit_days_refresh() == 1
     assert_stored()
     assert figures(custom(None, date(2025, 5, 31)))["longest"][2] == 2
+
+
+def test_the_hourly_schedule_stores_days_an_edit_left_stale(settings):
+    from django.utils.module_loading import import_string
+    from django_q.models import Schedule
+
+    declared = next(s for s in settings.JOURNAL_SCHEDULES if s["name"] == "habit days")
+    track = make_track("Roads", make_album("Dummy", make_artist("Portishead")))
+    plays = [make_scrobble(track, datetime(2024, 5, day, 20, tzinfo=timezone.get_current_timezone()))
+             for day in (1, 2)]
+    habit_days_refresh()
+    plays[0].delete()  # as the admin deletes: no ingest follows to store the day
+    assert HabitDayStale.objects.exists()
+    assert import_string(declared["func"])() == "1 days stored"
+    assert not HabitDayStale.objects.exists() and declared["schedule_type"] == "H"
+    assert Schedule.objects.filter(name="habit days", func=declared["func"]).exists()  # made by migrate
