@@ -146,13 +146,12 @@ def keyset_page(queryset: QuerySet, *, cursor: str, limit: int) -> tuple[list, s
     return rows[:limit], _encode(keys, rows[limit - 1]) if len(rows) > limit else None
 
 
-def cursor_page(queryset: QuerySet, *, cursor: str, limit: int, maximum: int, with_total: bool = True) -> dict:
-    """An API page of the ordered `queryset`: 400 on a limit out of range or a foreign cursor.
-    `with_total` counts every match: leave it off where that is not cheap."""
+def cursor_page(queryset: QuerySet, *, cursor: str, limit: int, maximum: int) -> dict:
+    """An API page of the ordered `queryset`, with the count of every match (for lists where that
+    is cheap: the history gives its own): 400 on a limit out of range or a foreign cursor."""
     limit = limit_checked(limit, maximum=maximum)
     try:
         items, next_cursor = keyset_page(queryset, cursor=cursor, limit=limit)
     except CursorError as error:
         raise HttpError(400, str(error)) from None
-    total = queryset.order_by().count() if with_total else None
-    return {"items": items, "next_cursor": next_cursor, "limit": limit, "total": total}
+    return {"items": items, "next_cursor": next_cursor, "limit": limit, "total": queryset.order_by().count()}
